@@ -141,4 +141,25 @@ public class ChaChaPolyTests
     {
         Assert.Throws<ArgumentException>(() => ChaChaPoly.Seal(Key.AsSpan(1), 0UL, Plaintext, Ad, new byte[Plaintext.Length + 16]));
     }
+
+    [Fact]
+    public void SealOpen_CounterInPlace_AllocatesNothing()
+    {
+        // The data path seals and opens every packet in place; it must not allocate (STYLE.md "Hot path").
+        var packet = new byte[1420 + ChaChaPoly.TagSize];
+        ChaChaPoly.Seal(Key, 0UL, packet.AsSpan(0, 1420), default, packet);
+        Assert.True(ChaChaPoly.Open(Key, 0UL, packet, default, packet));
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        bool allOpened = true;
+        for (ulong counter = 1; counter <= 1000; counter++)
+        {
+            ChaChaPoly.Seal(Key, counter, packet.AsSpan(0, 1420), default, packet);
+            allOpened &= ChaChaPoly.Open(Key, counter, packet, default, packet);
+        }
+
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.True(allOpened);
+        Assert.Equal(0, after - before);
+    }
 }

@@ -118,4 +118,23 @@ public class KdfTests
         Assert.Equal(e2, o2);
         Assert.Equal(e3, o3);
     }
+
+    [Fact]
+    public void Kdf3_Repeated_AllocatesNothing()
+    {
+        var ck = new byte[32];
+        var input = new byte[32];
+        var t2 = new byte[32];
+        var t3 = new byte[32];
+        Kdf.Kdf3(ck, input, ck, t2, t3);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+        {
+            Kdf.Kdf3(ck, input, ck, t2, t3);
+        }
+
+        long after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(0, after - before);
+    }
 }
