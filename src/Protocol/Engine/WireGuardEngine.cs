@@ -115,7 +115,8 @@ public sealed class WireGuardEngine
         if (local.Peers.Count == 0 && !_identities.Contains(local)) _identities.Add(local);
         local.Peers.Add(peer);
         if (!endpoint.IsNone) OnEndpointChanged(peer, endpoint);
-        if (persistentKeepaliveSeconds > 0) peer.PersistentKeepaliveAt = _now + persistentKeepaliveSeconds * _frequency;
+        // Like wireguard-go on `set persistent_keepalive_interval`: the first keepalive (and so the handshake) is due at once.
+        if (persistentKeepaliveSeconds > 0) peer.PersistentKeepaliveAt = _now;
         return peer;
     }
 
@@ -154,7 +155,11 @@ public sealed class WireGuardEngine
     /// </summary>
     public SendResult SendPacket(WireGuardPeer peer, Span<byte> frame, int payloadLength)
     {
-        if (peer.Removed) return SendResult.Dropped;
+        if (peer.Removed)
+        {
+            _counters.Drop(DropReason.NoRoute);
+            return SendResult.Dropped;
+        }
         Keypair? keypair = peer.Keypairs.Current;
         if (!CanSend(keypair))
         {

@@ -70,7 +70,7 @@ public sealed class WireGuardPeer
         remoteStatic.CopyTo(_remoteStatic);
         psk.CopyTo(Psk);
         _endpoint = endpoint;
-        PersistentKeepaliveSeconds = persistentKeepaliveSeconds;
+        _persistentKeepaliveSeconds = persistentKeepaliveSeconds;
         Cookies = new CookieGenerator(remoteStatic);
         // DH(s_local, S_remote) is fixed per peer: precompute it (wireguard-go precomputedStaticStatic).
         // An all-zero result leaves it zero, and every handshake with this peer then fails.
@@ -82,7 +82,18 @@ public sealed class WireGuardPeer
     public LocalIdentity Local { get; }
     public ReadOnlySpan<byte> RemoteStatic => _remoteStatic;
     public object? Tag { get; set; }
-    public int PersistentKeepaliveSeconds { get; set; }
+    private int _persistentKeepaliveSeconds;
+
+    /// <summary>Persistent keepalive interval in seconds (0 = off). Setting a positive value makes a keepalive due at once.</summary>
+    public int PersistentKeepaliveSeconds
+    {
+        get => _persistentKeepaliveSeconds;
+        set
+        {
+            _persistentKeepaliveSeconds = value;
+            PersistentKeepaliveAt = value > 0 ? _engine.Now : Unarmed;
+        }
+    }
 
     /// <summary>
     /// Where datagrams for this peer go. The engine updates it (roaming) only after a packet from a new

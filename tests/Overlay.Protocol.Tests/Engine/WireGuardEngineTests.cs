@@ -42,8 +42,9 @@ public class WireGuardEngineTests
     public void HandshakeResponse_NothingStaged_InitiatorSendsKeepalive()
     {
         var net = new TwoEngineNetwork(keepaliveA: 25);
-        // Persistent keepalive with no session starts a handshake; on completion A confirms with a keepalive.
-        net.Step(TimeSpan.FromSeconds(25));
+        // Persistent keepalive is due at once; with no session it starts a handshake, and on completion
+        // A confirms the session with a keepalive.
+        net.Step(TimeSpan.FromMilliseconds(1));
         Assert.Equal(1, net.SentByA(MessageType.HandshakeInitiation));
         Assert.Equal(InboundKind.Keepalive, net.LastAtB.Kind);
         Assert.Equal(1, net.CountersA.KeepalivesSent);
@@ -211,6 +212,68 @@ public class WireGuardEngineTests
         var r = net.Inject(false, init, TwoEngineNetwork.EndpointA);
         Assert.Equal(DropReason.HandshakeReplay, r.Reason);
         Assert.Equal(1, net.CountersB.Dropped(DropReason.HandshakeReplay));
+    }
+
+    [Fact]
+    public void PersistentKeepalive_Interval_KeepaliveEveryIntervalWhileIdle()
+    {
+        var net = new TwoEngineNetwork(keepaliveA: 25);
+        net.Step(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, net.CountersA.KeepalivesSent);
+        net.Step(TimeSpan.FromSeconds(24.9));
+        Assert.Equal(1, net.CountersA.KeepalivesSent);
+        net.Step(TimeSpan.FromSeconds(0.2));
+        Assert.Equal(2, net.CountersA.KeepalivesSent);
+        net.PeerAtA.PersistentKeepaliveSeconds = 0;
+        net.Step(TimeSpan.FromSeconds(60));
+        Assert.Equal(2, net.CountersA.KeepalivesSent);
+    }
+
+    [Fact]
+    public void Initiation_SecondWithin20Ms_DroppedAsHandshakeFlood()
+    {
+        var net = new TwoEngineNetwork();
+        var frame = new byte[2048];
+        net.SendAToB(frame, 20, 1);
+        Assert.True(net.PeerAtB.HasSession);
+        // A second instance of A (same key, fresh rate limit) initiates 17 ms later: a newer TAI64N granule,
+        // but inside HandshakeInitationRate (20 ms).
+        net.Time.Advance(TimeSpan.FromMilliseconds(17));
+        var recorder = new List<byte[]>();
+        var twin = new WireGuardEngine(net.Time, new Stats.Counters(), new CapturingOutput(recorder));
+        var twinPeer = twin.AddPeer(net.IdentityA, net.IdentityB.PublicKey, Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(),
+            2, "b", TwoEngineNetwork.EndpointB, 0);
+        twin.BeginTurn();
+        twin.SendPacket(twinPeer, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 2));
+        Assert.Equal(DropReason.HandshakeFlood, net.Inject(false, recorder[0], TwoEngineNetwork.EndpointA).Reason);
+        Assert.Equal(1, net.CountersB.Dropped(DropReason.HandshakeFlood));
+    }
+
+    private sealed class CapturingOutput(List<byte[]> sink) : IWireGuardOutput
+    {
+        public void Send(WireGuardPeer peer, ReadOnlySpan<byte> datagram) => sink.Add(datagram.ToArray());
+        public void SendTo(in UdpEndpoint destination, ReadOnlySpan<byte> datagram) => sink.Add(datagram.ToArray());
+    }
+
+    [Fact]
+    public void Responder_SendBeforeConfirmation_StagedNotSentOnNextThenFlushed()
+    {
+        var net = new TwoEngineNetwork();
+        var frame = new byte[2048];
+        net.A.BeginTurn();
+        net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 1));
+        net.Inject(false, net.TakeToB(), TwoEngineNetwork.EndpointA);    // B answers; its keypair waits in next
+        Assert.NotNull(net.PeerAtB.Keypairs.Next);
+        Assert.False(net.PeerAtB.HasSession);
+        net.B.BeginTurn();
+        Assert.Equal(SendResult.Staged, net.B.SendPacket(net.PeerAtB, frame, TwoEngineNetwork.WriteIpv4(frame, 30, 2)));
+        Assert.Equal(0, net.SentByB(MessageType.TransportData));
+        net.Pump();
+        Assert.True(net.PeerAtB.HasSession);
+        Assert.True(net.SentByB(MessageType.TransportData) >= 1);
+        Assert.Equal(1, net.DataAtA);
+        Assert.Equal(1, net.DataAtB);
+        Assert.Equal(0, net.PeerAtB.StagedCount);
     }
 
     [Fact]
