@@ -1,2 +1,2 @@
-// Composition root for subnetrad; the commands arrive with the protocol-core issue.
-return 0;
+// Composition root for subnetrad: the command line lives in DaemonCommand so tests run it in-process.
+return Overlay.Daemon.DaemonCommand.Run(args, Console.Out, Console.Error);
