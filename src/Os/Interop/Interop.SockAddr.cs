@@ -31,7 +31,9 @@ internal static unsafe class SockAddr
     /// </summary>
     public static int Write(byte* dest, in UdpEndpoint endpoint, int socketFamily)
     {
-        if (endpoint.IsNone) return 0;
+        // default(UdpEndpoint) has family Unspecified (0), so test for the two real families.
+        if (endpoint.Family != System.Net.Sockets.AddressFamily.InterNetwork
+            && endpoint.Family != System.Net.Sockets.AddressFamily.InterNetworkV6) return 0;
         byte* a = stackalloc byte[16];
         int n = endpoint.WriteAddress(new Span<byte>(a, 16));
         bool v4 = n == 4 || IsV4Mapped(a);

@@ -13,9 +13,9 @@ internal static class TunLinux
 {
     public const string DevicePath = "/dev/net/tun";
     public const int IFNAMSIZ = 16;
-    public const nuint TUNSETIFF = 0x400454ca;   // _IOW('T', 202, int)
-    public const nuint SIOCGIFMTU = 0x8921;
-    public const nuint SIOCSIFMTU = 0x8922;
+    public const uint TUNSETIFF = 0x400454ca;   // _IOW('T', 202, int)
+    public const uint SIOCGIFMTU = 0x8921;
+    public const uint SIOCSIFMTU = 0x8922;
     public const short IFF_TUN = 0x0001;
     public const short IFF_NO_PI = 0x1000;
 

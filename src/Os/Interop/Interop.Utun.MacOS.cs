@@ -9,8 +9,8 @@ namespace Overlay.Os.Interop;
 /// </summary>
 internal static class UtunMacOS
 {
-    public const nuint SIOCSIFMTU = 0x80206934;  // _IOW('i', 52, struct ifreq)
-    public const nuint SIOCGIFMTU = 0xc0206933;  // _IOWR('i', 51, struct ifreq)
+    public const uint SIOCSIFMTU = 0x80206934;  // _IOW('i', 52, struct ifreq)
+    public const uint SIOCGIFMTU = 0xc0206933;  // _IOWR('i', 51, struct ifreq)
 
     [StructLayout(LayoutKind.Explicit, Size = 32)]
     public struct IfReq

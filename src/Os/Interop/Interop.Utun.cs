@@ -18,7 +18,9 @@ internal static class Utun
     public const int PF_SYSTEM = 32;          // AF_SYSTEM
     public const int SYSPROTO_CONTROL = 2;
     public const ushort AF_SYS_CONTROL = 2;
-    public const nuint CTLIOCGINFO = 0xc0644e03; // _IOWR('N', 3, struct ctl_info)
+    // ioctl requests are uint, widened to unsigned long at the call: a const nuint with the
+    // top bit set came out sign-extended (0xffffffffc0644e03) when read from another assembly.
+    public const uint CTLIOCGINFO = 0xc0644e03; // _IOWR('N', 3, struct ctl_info)
     public const int MAX_KCTL_NAME = 96;
     public const int UTUN_OPT_IFNAME = 2;
     public const string ControlName = "com.apple.net.utun_control";
