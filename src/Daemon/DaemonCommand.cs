@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
+using Overlay.Os.Node;
 using Overlay.Os.Plan;
 using Overlay.Protocol.Config;
 
@@ -33,7 +34,7 @@ public static class DaemonCommand
     /// exit code. Without it the run mode reports that it is unavailable (exit 1).
     /// </summary>
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr,
-        Func<OverlayConfig, TextWriter, TextWriter, int>? runDaemon = null)
+        Func<OverlayConfig, LogLevel, TextWriter, TextWriter, int>? runDaemon = null)
     {
         var configOpt = new Option<string>("--config", "-c")
         {
@@ -57,11 +58,21 @@ public static class DaemonCommand
         {
             if (r.GetValueOrDefault<int?>() is int n && n is < 576 or > 65535) r.AddError("--path-mtu must be 576..65535");
         });
+        var logLevelOpt = new Option<string>("--log-level")
+        {
+            Description = "Run mode: error, warn, info (default: start/stop and sessions coming and going) or debug (every handshake).",
+            HelpName = "LEVEL",
+            DefaultValueFactory = _ => "info",
+        };
+        logLevelOpt.Validators.Add(r =>
+        {
+            if (!NodeLog.TryParse(r.GetValueOrDefault<string>(), out _)) r.AddError("--log-level must be error, warn, info or debug");
+        });
         var versionOpt = new Option<bool>("--version", "-V") { Description = "Print 'subnetrad <version>' and exit." };
 
         var root = new RootCommand("subnetrad - hub-and-spoke WireGuard overlay daemon. Without --check or --print-network-plan it runs the node described by the config.")
         {
-            configOpt, checkOpt, planOpt, pathMtuOpt,
+            configOpt, checkOpt, planOpt, pathMtuOpt, logLevelOpt,
         };
         ReplaceVersionOption(root, versionOpt);
 
@@ -100,10 +111,12 @@ public static class DaemonCommand
             }
             if (runDaemon is null)
             {
-                stderr.WriteLine("subnetrad: config OK, but this build cannot run the node yet: the data plane is not part of it. Use --check or --print-network-plan.");
+                // Only in-process callers (tests) omit the run mode; Program always passes it.
+                stderr.WriteLine("subnetrad: this entry point was built without the run mode; use --check or --print-network-plan");
                 return ExitFailure;
             }
-            return runDaemon(config, stdout, stderr);
+            NodeLog.TryParse(pr.GetValue(logLevelOpt), out LogLevel level);
+            return runDaemon(config, level, stdout, stderr);
         });
 
         return Invoke(root, args, stdout, stderr, "subnetrad");

@@ -69,11 +69,31 @@ public class CheckCommandTests
     }
 
     [Fact]
-    public void Run_WithoutDataPlane_ExitsOne()
+    public void Run_WithoutRunMode_ExitsOne()
     {
         var r = Harness.Daemon("--config", Path.Combine(Harness.Examples, "hub.json"));
         Assert.Equal(1, r.Exit);
-        Assert.Contains("data plane", r.Err);
+        Assert.Contains("without the run mode", r.Err);
+    }
+
+    [Fact]
+    public void Run_LogLevel_PassedToRunMode()
+    {
+        var o = new StringWriter();
+        int rc = Overlay.Daemon.DaemonCommand.Run(["--config", Path.Combine(Harness.Examples, "spoke-linux.json"), "--log-level", "debug"], o, new StringWriter(),
+            (cfg, level, stdout, _) => { stdout.Write($"run {cfg.LocalId} {level}"); return 0; });
+        Assert.Equal(0, rc);
+        Assert.Equal("run 2 Debug", o.ToString());
+    }
+
+    [Fact]
+    public void Run_BadLogLevel_ExitsTwo()
+    {
+        var e = new StringWriter();
+        int rc = Overlay.Daemon.DaemonCommand.Run(["--config", Path.Combine(Harness.Examples, "spoke-linux.json"), "--log-level", "loud"], new StringWriter(), e,
+            (_, _, _, _) => 0);
+        Assert.Equal(2, rc);
+        Assert.Contains("--log-level must be error, warn, info or debug", e.ToString());
     }
 
     [Fact]
@@ -81,7 +101,7 @@ public class CheckCommandTests
     {
         var o = new StringWriter();
         int rc = Overlay.Daemon.DaemonCommand.Run(["--config", Path.Combine(Harness.Examples, "spoke-linux.json")], o, new StringWriter(),
-            (cfg, stdout, _) => { stdout.Write($"run {cfg.LocalId}"); return 0; });
+            (cfg, _, stdout, _) => { stdout.Write($"run {cfg.LocalId}"); return 0; });
         Assert.Equal(0, rc);
         Assert.Equal("run 2", o.ToString());
     }

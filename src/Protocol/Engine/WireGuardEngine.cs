@@ -237,8 +237,11 @@ public sealed class WireGuardEngine
         }
     }
 
-    /// <summary>Sends staged packets, else a keepalive; without a keypair starts a handshake (wireguard-go SendKeepalive).</summary>
-    private void SendKeepalive(WireGuardPeer peer)
+    /// <summary>
+    /// Sends staged packets, else a keepalive; without a keypair starts a handshake
+    /// (wireguard-go SendKeepalive). A spoke calls it at start to dial its hub.
+    /// </summary>
+    public void SendKeepalive(WireGuardPeer peer)
     {
         if (peer.Staged.Count > 0)
         {
