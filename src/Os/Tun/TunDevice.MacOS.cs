@@ -10,6 +10,8 @@ namespace Overlay.Os.Tun;
 /// </summary>
 public sealed partial class TunDevice
 {
+    private const int IfNameSize = 16; // IFNAMSIZ
+
     private static unsafe partial TunDevice OpenCore(string requestedName, int mtu)
     {
         uint unit = ParseUnit(requestedName);
@@ -69,8 +71,6 @@ public sealed partial class TunDevice
             throw;
         }
     }
-
-    private const int IfNameSize = 16;
 
     /// <summary>"" or "utun" = 0 (kernel picks); "utunN" = N + 1 (sc_unit numbering).</summary>
     private static uint ParseUnit(string requestedName)

@@ -34,8 +34,10 @@ public sealed unsafe partial class UdpSocket
                 int errno = (int)-n;
                 if (errno == Libc.EAGAIN) break;
                 if (IsFatal(errno)) throw Broken("recvmsg", errno);
+                // A pending socket error (e.g. ICMP-reported) is consumed by this call; the
+                // next poll turn picks up any data behind it, so we never loop on errors.
                 _receiveErrors++;
-                continue;
+                break;
             }
             if ((message->Flags & Libc.MSG_TRUNC) != 0
                 || !SockAddr.TryRead((byte*)message->Name, (int)message->NameLength, out UdpEndpoint source))

@@ -28,7 +28,7 @@ public sealed unsafe class InteropLayoutLinuxTests
     /// <summary>Linux ioctl encoding (asm-generic/ioctl.h): _IOW = 1 &lt;&lt; 30 | size &lt;&lt; 16 | type &lt;&lt; 8 | nr.</summary>
     [Fact]
     public void TunSetIff_MatchesIowEncoding() =>
-        Assert.Equal((uint)((1u << 30) | (sizeof(int) << 16) | ('T' << 8) | 202), TunLinux.TUNSETIFF);
+        Assert.Equal(TunLinux.TUNSETIFF, (uint)((1u << 30) | (sizeof(int) << 16) | ('T' << 8) | 202));
 
     [Theory]
     [InlineData(11, "EAGAIN")]

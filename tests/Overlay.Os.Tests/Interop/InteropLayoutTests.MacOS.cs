@@ -18,7 +18,7 @@ public sealed unsafe class InteropLayoutMacOSTests
 
     [Fact]
     public void SiocSIfMtu_MatchesIowEncoding() =>
-        Assert.Equal((uint)(0x80000000u | ((uint)sizeof(UtunMacOS.IfReq) << 16) | ('i' << 8) | 52), UtunMacOS.SIOCSIFMTU);
+        Assert.Equal(UtunMacOS.SIOCSIFMTU, (uint)(0x80000000u | ((uint)sizeof(UtunMacOS.IfReq) << 16) | ('i' << 8) | 52));
 
     [Fact]
     public void SockAddrIn6_Init_SetsLengthAndFamilyBytes()

@@ -61,7 +61,7 @@ public sealed unsafe class InteropLayoutTests
     {
         const uint IOC_INOUT = 0xc0000000;
         uint expected = IOC_INOUT | ((uint)sizeof(Utun.CtlInfo) << 16) | ((uint)'N' << 8) | 3;
-        Assert.Equal(expected, Utun.CTLIOCGINFO);
+        Assert.Equal(Utun.CTLIOCGINFO, expected);
     }
 
     [Fact]
