@@ -59,6 +59,8 @@ public static class ControlJson
             error = $"request line longer than {MaxLineBytes} bytes";
             return false;
         }
+        error = CheckMemberNames(line);
+        if (error is not null) return false;
         try
         {
             var reader = new Utf8JsonReader(line);
@@ -90,6 +92,48 @@ public static class ControlJson
         }
         error = null;
         return true;
+    }
+
+    /// <summary>
+    /// Names unknown and missing members in plain words ("unknown field 'x'; known fields:
+    /// command") before the serializer, whose messages speak of .NET types. Anything that is
+    /// not a well-formed object is left for the serializer to report with its position.
+    /// </summary>
+    private static string? CheckMemberNames(ReadOnlySequence<byte> line)
+    {
+        IList<JsonPropertyInfo> members = Request.Properties;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        try
+        {
+            var reader = new Utf8JsonReader(line);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                string name = reader.GetString()!;
+                bool known = false;
+                foreach (JsonPropertyInfo member in members) known |= member.Name == name;
+                if (!known) return $"invalid request: unknown field '{name}'; known fields: {KnownFields(members)}";
+                seen.Add(name);
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        foreach (JsonPropertyInfo member in members)
+        {
+            if (member.IsRequired && !seen.Contains(member.Name)) return $"invalid request: missing field '{member.Name}'";
+        }
+        return null;
+    }
+
+    private static string KnownFields(IList<JsonPropertyInfo> members)
+    {
+        var names = new List<string>(members.Count);
+        foreach (JsonPropertyInfo member in members) names.Add(member.Name);
+        return string.Join(", ", names);
     }
 
     public static bool TryParseRequest(

@@ -167,9 +167,9 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"command\":\"status\",\"all\":true}", "'all'")]
+    [InlineData("{\"command\":\"status\",\"all\":true}", "unknown field 'all'; known fields: command")]
     [InlineData("{\"command\":\"shutdown\"}", "unknown command 'shutdown'; known commands: status")]
-    [InlineData("{}", "command")]
+    [InlineData("{}", "missing field 'command'")]
     public async Task Serve_InvalidRequest_RepliesOneLineError(string line, string expected)
     {
         await using ControlServer server = StartServer();
