@@ -1,2 +1,2 @@
-// Composition root for subnetra; the commands arrive with the protocol-core issue.
-return 0;
+// Composition root for subnetra: the command line lives in CliCommand so tests run it in-process.
+return Overlay.Cli.CliCommand.Run(args, Console.In, Console.Out, Console.Error);

@@ -15,7 +15,7 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>
     private readonly ulong _hi;   // address bytes 0..7 (big-endian as on the wire)
     private readonly ulong _lo;   // address bytes 8..15
     public readonly ushort Port;
-    public readonly AddressFamily Family; // InterNetwork or InterNetworkV6; default = none
+    public readonly AddressFamily Family; // InterNetwork or InterNetworkV6; default (Unspecified) = none
 
     public UdpEndpoint(ReadOnlySpan<byte> address, ushort port)
     {
@@ -48,7 +48,7 @@ public readonly struct UdpEndpoint : IEquatable<UdpEndpoint>
         return new UdpEndpoint(b[..n], (ushort)ep.Port);
     }
 
-    public bool IsNone => Family == AddressFamily.Unknown;
+    public bool IsNone => Family != AddressFamily.InterNetwork && Family != AddressFamily.InterNetworkV6;
     public bool IsV4 => Family == AddressFamily.InterNetwork;
 
     /// <summary>Writes 4 (IPv4) or 16 (IPv6) address bytes; returns the count.</summary>

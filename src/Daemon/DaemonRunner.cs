@@ -1,0 +1,69 @@
+using System.Runtime.InteropServices;
+using Overlay.Hub;
+using Overlay.Os.Node;
+using Overlay.Protocol.Config;
+using Overlay.Protocol.Crypto;
+using Overlay.Spoke;
+
+namespace Overlay.Daemon;
+
+/// <summary>
+/// The run mode of subnetrad (DESIGN.md §6): open the tun and sockets for a validated config,
+/// print the ready banner, run the poll loop until SIGTERM/SIGINT, then close everything and
+/// exit 0. Setup failures print the failing call and the fix and exit 1.
+/// </summary>
+public static class DaemonRunner
+{
+    public static int Run(OverlayConfig config, TextWriter stdout, TextWriter stderr, LogLevel level)
+    {
+        var log = new NodeLog(stderr, level);
+        IRolePolicy policy = config.Role == NodeRole.Spoke ? new SpokePolicy() : new HubPolicy(TimeProvider.System);
+        NodeHost host;
+        try
+        {
+            host = NodeHost.Open(config, policy, log);
+        }
+        catch (Exception e) when (e is IOException or SodiumUnavailableException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            log.Error(e.Message);
+            return DaemonCommand.ExitFailure;
+        }
+
+        using (host)
+        {
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; host.Stop(); });
+            using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; host.Stop(); });
+
+            string udp = string.Join(",", host.UdpPorts);
+            stdout.WriteLine($"subnetrad {DaemonCommand.Version} role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} tun={host.TunName} udp={udp} sock={SocketPath()} [ready]");
+            stdout.Flush();
+            log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath}");
+
+            host.Run();
+
+            log.Info($"stopping: {Summary(host.Node)}");
+        }
+        return DaemonCommand.ExitOk;
+    }
+
+    private static string SocketPath() => "-";
+
+    /// <summary>One line of the counters that moved, for the log at shutdown.</summary>
+    public static string Summary(NodeEngine node)
+    {
+        var c = node.Counters;
+        var parts = new List<string>
+        {
+            $"tun rx {c.TunRxPackets} pkts/{c.TunRxBytes} B, tun tx {c.TunTxPackets} pkts/{c.TunTxBytes} B",
+            $"udp rx {c.UdpRxPackets} pkts/{c.UdpRxBytes} B, udp tx {c.UdpTxPackets} pkts/{c.UdpTxBytes} B",
+            $"relayed {c.RelayPackets} pkts/{c.RelayBytes} B",
+        };
+        for (int i = 0; i < Overlay.Protocol.Stats.DropReasons.Count; i++)
+        {
+            var r = (Overlay.Protocol.Stats.DropReason)i;
+            long n = c.Dropped(r);
+            if (n > 0) parts.Add($"drop {Overlay.Protocol.Stats.DropReasons.Name(r)} {n}");
+        }
+        return string.Join("; ", parts);
+    }
+}

@@ -1,0 +1,117 @@
+using System.Buffers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using Overlay.Protocol.Control;
+
+namespace Overlay.Os.Control;
+
+/// <summary>
+/// No daemon answers on the control socket: the file is missing or nothing listens on it.
+/// The message is what the CLI prints: <c>daemon not running (socket PATH)</c>.
+/// </summary>
+public sealed class DaemonNotRunningException : IOException
+{
+    public DaemonNotRunningException(string socketPath, Exception? inner = null)
+        : base($"daemon not running (socket {socketPath})", inner)
+    {
+        SocketPath = socketPath;
+    }
+
+    public string SocketPath { get; }
+}
+
+/// <summary>
+/// One-shot client for the control socket: connect, send one request line, read one reply
+/// line, close. Failures are typed so the CLI can say what went wrong:
+/// <see cref="DaemonNotRunningException"/> (no socket or nobody listening),
+/// <see cref="TimeoutException"/> (no reply in time), <see cref="IOException"/> (permission
+/// denied on the socket file, connection dropped, reply not JSON).
+/// </summary>
+public static class ControlClient
+{
+    /// <summary>Longest reply accepted; a status with thousands of peers stays far below it.</summary>
+    public const int MaxReplyBytes = 16 * 1024 * 1024;
+
+    public static async Task<ControlResponse> SendAsync(
+        string socketPath, ControlRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        string line = await SendRawAsync(socketPath, request, timeout, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return ControlJson.ParseResponse(Encoding.UTF8.GetBytes(line));
+        }
+        catch (JsonException ex)
+        {
+            throw new IOException($"invalid reply from daemon on {socketPath}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Like <see cref="SendAsync"/> but returns the reply line as received (no newline), unparsed.</summary>
+    public static async Task<string> SendRawAsync(
+        string socketPath, ControlRequest request, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(socketPath);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!File.Exists(socketPath)) throw new DaemonNotRunningException(socketPath);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            try
+            {
+                await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token).ConfigureAwait(false);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable)
+            {
+                // ECONNREFUSED: a stale file, nobody listening. ENOENT (mapped to AddressNotAvailable): removed meanwhile.
+                throw new DaemonNotRunningException(socketPath, ex);
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
+            {
+                throw new IOException($"permission denied on control socket {socketPath}: run as root or as the daemon's user", ex);
+            }
+
+            var requestLine = new ArrayBufferWriter<byte>();
+            ControlJson.WriteLine(requestLine, request, ControlJson.Request);
+            await socket.SendAsync(requestLine.WrittenMemory, SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            return await ReadLineAsync(socket, socketPath, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no reply from the daemon within {timeout.TotalSeconds:0.#} s (socket {socketPath})");
+        }
+        catch (SocketException ex)
+        {
+            throw new IOException($"control socket {socketPath}: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<string> ReadLineAsync(Socket socket, string socketPath, CancellationToken cancellationToken)
+    {
+        var received = new ArrayBufferWriter<byte>(4096);
+        int scanned = 0;
+        while (true)
+        {
+            Memory<byte> chunk = received.GetMemory(4096);
+            int n = await socket.ReceiveAsync(chunk, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException($"daemon closed the control connection without a reply (socket {socketPath})");
+            }
+            received.Advance(n);
+            int newline = received.WrittenSpan[scanned..].IndexOf((byte)'\n');
+            if (newline >= 0)
+            {
+                return Encoding.UTF8.GetString(received.WrittenSpan[..(scanned + newline)]).TrimEnd('\r');
+            }
+            scanned = received.WrittenCount;
+            if (scanned > MaxReplyBytes)
+            {
+                throw new IOException($"reply from daemon longer than {MaxReplyBytes} bytes (socket {socketPath})");
+            }
+        }
+    }
+}

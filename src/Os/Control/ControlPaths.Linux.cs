@@ -1,0 +1,7 @@
+namespace Overlay.Os.Control;
+
+public static partial class ControlPaths
+{
+    /// <summary>Linux default: /run is the tmpfs for runtime state (FHS 3.0 §3.15).</summary>
+    public const string Default = "/run/subnetra/subnetra.sock";
+}

@@ -1,0 +1,20 @@
+namespace Overlay.Os.Node;
+
+/// <summary>
+/// What a role adds to the shared packet path. The hub decides when it is under load
+/// (cookie replies instead of handshakes); the spoke dials its hub at start. Both are
+/// called on the loop thread only.
+/// </summary>
+public interface IRolePolicy
+{
+    string Role { get; }
+
+    /// <summary>Once, after the node is built and before the loop runs.</summary>
+    void OnStart(NodeEngine node);
+
+    /// <summary>At the start of every loop turn (after the clock was read).</summary>
+    void OnTurn(NodeEngine node);
+
+    /// <summary>For every handshake datagram (types 1 and 2) before it is processed.</summary>
+    void OnHandshakeMessage(NodeEngine node);
+}

@@ -1,0 +1,258 @@
+using Overlay.Os.Udp;
+using Overlay.Protocol.Routing;
+using Overlay.Protocol.Engine;
+using Overlay.Protocol.Stats;
+
+namespace Overlay.Os.Node;
+
+/// <summary>
+/// The packet path both roles share: tun -> forwarding table -> peer -> seal -> UDP, and
+/// UDP -> WireGuard engine -> inner-source check -> forwarding table -> local tun or relay
+/// to another peer (never back to its source). Driven by one loop thread; no allocation
+/// per packet: frames come from preallocated batches and every buffer is sealed or opened
+/// in place. The role (hub/spoke) only adds policy through <see cref="IRolePolicy"/>.
+/// </summary>
+public sealed class NodeEngine : IWireGuardOutput
+{
+    /// <summary>WireGuard's transport header sits in front of the packet (16 bytes).</summary>
+    public const int FrameHeadroom = 16;
+    /// <summary>Padding (≤15) and the Poly1305 tag (16) follow the packet.</summary>
+    public const int FrameTailroom = 32;
+    /// <summary>Datagrams per recvmmsg/sendmmsg batch.</summary>
+    public const int BatchSize = 32;
+    /// <summary>Batches read per readable event before yielding to the other fds (fairness).</summary>
+    public const int MaxBatchesPerTurn = 8;
+
+    private readonly WireGuardEngine _wg;
+    private readonly ForwardingTable _table;
+    private readonly ITunPort _tun;
+    private readonly IUdpPort[] _udp;
+    private readonly DatagramBatch _rx;
+    private readonly DatagramBatch[] _tx;
+    private readonly byte[] _tunFrame;
+    private readonly WireGuardPeer?[] _byId = new WireGuardPeer?[65536];
+    private readonly WireGuardPeer[] _byIndex;
+    private readonly IRolePolicy _policy;
+    private int _currentSocket;
+
+    public Counters Counters { get; }
+    public WireGuardEngine WireGuard => _wg;
+    public ForwardingTable Table => _table;
+    public int Mtu { get; }
+    public IRolePolicy Policy => _policy;
+
+    public NodeEngine(NodeSetup setup, ITunPort tun, IUdpPort[] udp, TimeProvider time, IRolePolicy policy)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(udp.Length);
+        Counters = new Counters();
+        Mtu = setup.Mtu;
+        _tun = tun;
+        _udp = udp;
+        _policy = policy;
+        _table = setup.Table;
+        _wg = new WireGuardEngine(time, Counters, this) { Mtu = setup.Mtu };
+        int frameSize = FrameHeadroom + Mtu + FrameTailroom + 32;
+        _rx = new DatagramBatch(BatchSize, frameSize, FrameHeadroom);
+        _tx = new DatagramBatch[udp.Length];
+        for (int i = 0; i < udp.Length; i++) _tx[i] = new DatagramBatch(BatchSize, frameSize, 0);
+        _tunFrame = GC.AllocateArray<byte>(frameSize, pinned: true);
+        if (setup.ExplicitIdentity is not null) _wg.SetExplicitIdentity(setup.ExplicitIdentity);
+        _byIndex = new WireGuardPeer[setup.Peers.Count];
+        for (int i = 0; i < setup.Peers.Count; i++)
+        {
+            NodePeerSetup p = setup.Peers[i];
+            WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
+            peer.Tag = new NodePeer(p.AllowedSources);
+            _byId[p.Id] = peer;
+            _byIndex[i] = peer;
+        }
+    }
+
+    public WireGuardPeer? PeerById(int id) => (uint)id < (uint)_byId.Length ? _byId[id] : null;
+
+    /// <summary>The peer at a config index (the forwarding table's peer reference).</summary>
+    public WireGuardPeer? PeerAt(int index) => (uint)index < (uint)_byIndex.Length ? _byIndex[index] : null;
+
+    // ---- loop driver -------------------------------------------------------------------
+
+    /// <summary>Runs the role's start hook (a spoke dials its hub) as one loop turn.</summary>
+    public void Start()
+    {
+        BeginTurn();
+        _policy.OnStart(this);
+        EndTurn();
+    }
+
+    public void BeginTurn()
+    {
+        _wg.BeginTurn();
+        _policy.OnTurn(this);
+    }
+
+    public long NextDeadlineTimestamp => _wg.NextDeadlineTimestamp;
+
+    public void OnTimer() => _wg.Tick();
+
+    public void EndTurn()
+    {
+        for (int i = 0; i < _tx.Length; i++) Flush(i);
+    }
+
+    // ---- tun -> peer --------------------------------------------------------------------
+
+    /// <summary>Drains the tun (bounded per turn) and sends each packet to its peer.</summary>
+    public void OnTunReadable()
+    {
+        Span<byte> frame = _tunFrame;
+        for (int n = 0; n < BatchSize * MaxBatchesPerTurn; n++)
+        {
+            int len = _tun.Read(frame, FrameHeadroom);
+            if (len <= 0) return;
+            HandleTunPacket(frame, len);
+        }
+    }
+
+    /// <summary>One packet from the tun at frame[FrameHeadroom..+length].</summary>
+    public void HandleTunPacket(Span<byte> frame, int length)
+    {
+        Counters.TunRxPackets++;
+        Counters.TunRxBytes += length;
+        ReadOnlySpan<byte> packet = frame.Slice(FrameHeadroom, length);
+        if (length > Mtu) { Counters.Drop(DropReason.Oversized); return; }
+        if (!InnerPacket.TryGetDestination(packet, out ReadOnlySpan<byte> dst)) { Counters.Drop(DropReason.NotIp); return; }
+        RouteTarget route = _table.Lookup(dst);
+        switch (route.Kind)
+        {
+            case RouteKind.Peer:
+                WireGuardPeer? peer = PeerAt(route.PeerIndex);
+                if (peer is null) { Counters.Drop(DropReason.NoRoute); return; }
+                _wg.SendPacket(peer, frame, length);
+                return;
+            case RouteKind.Drop:
+                Counters.Drop(DropReason.PolicyDrop);
+                return;
+            default:
+                // Local or none: the kernel routed it to us, but nothing beyond the tun owns it.
+                Counters.Drop(DropReason.NoRoute);
+                return;
+        }
+    }
+
+    // ---- UDP -> tun / relay -------------------------------------------------------------
+
+    public void OnUdpReadable(int socket)
+    {
+        for (int b = 0; b < MaxBatchesPerTurn; b++)
+        {
+            int n = _udp[socket].ReceiveBatch(_rx);
+            if (n <= 0) return;
+            for (int i = 0; i < n; i++)
+            {
+                int len = _rx.Length(i);
+                HandleDatagram(socket, _rx.Frame(i)[_rx.Headroom..], len, _rx.Endpoint(i));
+            }
+            if (n < _rx.Capacity) return;
+        }
+    }
+
+    /// <summary>
+    /// One UDP payload at frame[0..length]; the frame continues past it so a relayed
+    /// packet can be re-sealed in place (padding and tag need the tailroom).
+    /// </summary>
+    public void HandleDatagram(int socket, Span<byte> frame, int length, UdpEndpoint source)
+    {
+        Counters.UdpRxPackets++;
+        Counters.UdpRxBytes += length;
+        _currentSocket = socket;
+        if (length > 0 && frame[0] is 1 or 2) _policy.OnHandshakeMessage(this);
+
+        InboundResult r = _wg.ProcessDatagram(frame[..length], source);
+        if (r.Kind != InboundKind.Data) return;
+
+        WireGuardPeer from = r.Peer!;
+        var state = (NodePeer)from.Tag!;
+        state.Socket = socket;
+        Span<byte> packet = frame.Slice(r.Offset, r.Length);
+        if (!InnerPacket.TryGetSource(packet, out ReadOnlySpan<byte> src) || !InnerPacket.TryGetDestination(packet, out ReadOnlySpan<byte> dst))
+        {
+            Counters.Drop(DropReason.NotIp);
+            return;
+        }
+        if (!state.AllowedSources.Contains(src)) { Counters.Drop(DropReason.InnerSourceSpoofed); return; }
+
+        RouteTarget route = _table.Lookup(dst);
+        switch (route.Kind)
+        {
+            case RouteKind.Local:
+                if (_tun.Write(frame, r.Offset, r.Length))
+                {
+                    Counters.TunTxPackets++;
+                    Counters.TunTxBytes += r.Length;
+                }
+                else
+                {
+                    Counters.Drop(DropReason.SendError);
+                }
+                return;
+            case RouteKind.Peer:
+                WireGuardPeer? to = PeerAt(route.PeerIndex);
+                if (to is null) { Counters.Drop(DropReason.NoRoute); return; }
+                if (ReferenceEquals(to, from)) { Counters.Drop(DropReason.NoReflect); return; }
+                if (r.Length > Mtu) { Counters.Drop(DropReason.Oversized); return; }
+                // The packet sits right after the 16-byte header it arrived with: seal it in
+                // place for the next hop (the frame's tailroom holds padding and tag).
+                Counters.RelayPackets++;
+                Counters.RelayBytes += r.Length;
+                _wg.SendPacket(to, frame[(r.Offset - FrameHeadroom)..], r.Length);
+                return;
+            case RouteKind.Drop:
+                Counters.Drop(DropReason.PolicyDrop);
+                return;
+            default:
+                Counters.Drop(DropReason.NoRoute);
+                return;
+        }
+    }
+
+    // ---- IWireGuardOutput ---------------------------------------------------------------
+
+    void IWireGuardOutput.Send(WireGuardPeer peer, ReadOnlySpan<byte> datagram)
+    {
+        if (peer.Endpoint.IsNone) { Counters.Drop(DropReason.NoEndpoint); return; }
+        Enqueue(((NodePeer)peer.Tag!).Socket, datagram, peer.Endpoint);
+    }
+
+    void IWireGuardOutput.SendTo(in UdpEndpoint destination, ReadOnlySpan<byte> datagram) =>
+        Enqueue(_currentSocket, datagram, destination);
+
+    private void Enqueue(int socket, ReadOnlySpan<byte> datagram, UdpEndpoint destination)
+    {
+        DatagramBatch tx = _tx[socket];
+        if (datagram.Length > tx.FrameSize - tx.Headroom) { Counters.Drop(DropReason.Oversized); return; }
+        if (tx.Count == tx.Capacity) Flush(socket);
+        int i = tx.Count++;
+        datagram.CopyTo(tx.Frame(i)[tx.Headroom..]);
+        tx.Length(i) = datagram.Length;
+        tx.Endpoint(i) = destination;
+        Counters.UdpTxPackets++;
+        Counters.UdpTxBytes += datagram.Length;
+    }
+
+    private void Flush(int socket)
+    {
+        DatagramBatch tx = _tx[socket];
+        if (tx.Count == 0) return;
+        int sent = _udp[socket].SendBatch(tx);
+        for (int i = sent; i < tx.Count; i++) Counters.Drop(DropReason.SendError);
+        tx.Count = 0;
+    }
+}
+
+/// <summary>Node-side state hung on each WireGuard peer (its Tag).</summary>
+public sealed class NodePeer(AllowedSources allowedSources)
+{
+    public AllowedSources AllowedSources { get; set; } = allowedSources;
+    /// <summary>The UDP socket this peer was last heard on; replies leave through it.</summary>
+    public int Socket { get; set; }
+}
+

@@ -1,0 +1,99 @@
+using Overlay.Os.Loop;
+using Overlay.Os.Tun;
+using Overlay.Os.Udp;
+using Overlay.Protocol.Config;
+
+namespace Overlay.Os.Node;
+
+/// <summary>
+/// The real node: opens the tun (Linux) or utun (macOS) and one UDP socket per listen port,
+/// registers them with one <see cref="PollLoop"/>, and runs the <see cref="NodeEngine"/> on
+/// the calling thread until <see cref="Stop"/>. Everything opened is closed on every error
+/// path and on dispose.
+/// </summary>
+public sealed class NodeHost : IDisposable
+{
+    private readonly TunDevice _tun;
+    private readonly UdpSocket[] _sockets;
+    private readonly PollLoop _loop;
+    private readonly NodeMonitor _monitor;
+
+    public NodeEngine Node { get; }
+    public OverlayConfig Config { get; }
+    public string TunName => _tun.Name;
+    public IReadOnlyList<int> UdpPorts { get; }
+    public DateTimeOffset StartedAt { get; }
+
+    private NodeHost(OverlayConfig config, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeEngine node, NodeLog log)
+    {
+        Config = config;
+        _tun = tun;
+        _sockets = sockets;
+        _loop = loop;
+        Node = node;
+        UdpPorts = Array.ConvertAll(sockets, s => s.LocalPort);
+        StartedAt = DateTimeOffset.UtcNow;
+        _monitor = new NodeMonitor(node, log);
+    }
+
+    /// <summary>Opens devices and sockets for a validated config. Throws with the failing call and the fix.</summary>
+    public static NodeHost Open(OverlayConfig config, IRolePolicy policy, NodeLog log, TimeProvider? time = null)
+    {
+        NodeSetup setup = NodeSetupBuilder.Build(config);
+#if OVERLAY_MACOS
+        string requestedTun = ""; // utun: the kernel picks utunN (tun_name is Linux-only)
+#else
+        string requestedTun = config.TunName;
+#endif
+        TunDevice? tun = null;
+        var sockets = new List<UdpSocket>();
+        PollLoop? loop = null;
+        try
+        {
+            tun = TunDevice.Open(requestedTun, config.TunMtu);
+            foreach (ushort port in config.EffectiveListenPorts) sockets.Add(UdpSocket.Bind(port));
+            loop = new PollLoop();
+            var node = new NodeEngine(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
+            loop.Register(tun.Handle, new TunReadable(node));
+            for (int i = 0; i < sockets.Count; i++) loop.Register(sockets[i].Handle, new UdpReadable(node, i));
+            return new NodeHost(config, tun, sockets.ToArray(), loop, node, log);
+        }
+        catch
+        {
+            loop?.Dispose();
+            foreach (UdpSocket s in sockets) s.Dispose();
+            tun?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs the loop on the calling thread until <see cref="Stop"/>.</summary>
+    public void Run()
+    {
+        _loop.Post(Node.Start);
+        _loop.Run(_monitor);
+    }
+
+    /// <summary>Thread-safe (signal handlers, control plane).</summary>
+    public void Stop() => _loop.Stop();
+
+    /// <summary>Runs an action on the loop thread (thread-safe); the data path never blocks on it.</summary>
+    public void Post(Action action) => _loop.Post(action);
+
+    public void Dispose()
+    {
+        _loop.Dispose();
+        foreach (UdpSocket s in _sockets) s.Dispose();
+        _tun.Dispose();
+    }
+
+    private sealed class TunReadable(NodeEngine node) : IPollHandler
+    {
+        public void OnReadable() => node.OnTunReadable();
+    }
+
+    private sealed class UdpReadable(NodeEngine node, int socket) : IPollHandler
+    {
+        public void OnReadable() => node.OnUdpReadable(socket);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Net;
+using System.Net.Sockets;
+using Overlay.Protocol.Config;
+using Overlay.Protocol.Engine;
+using Overlay.Protocol.Noise;
+using Overlay.Protocol.Routing;
+
+namespace Overlay.Os.Node;
+
+/// <summary>
+/// Turns a validated config into the node's runtime pieces: one local static identity per
+/// link (DESIGN.md §4: PSK identity derived from (psk, local_id, peer.id), or the node's
+/// explicit key when the peer has a public_key), the peer's static public key, the
+/// role-derived forwarding table and each peer's allowed inner sources. Host-name endpoints
+/// are resolved here, once, at start.
+/// </summary>
+public static class NodeSetupBuilder
+{
+    public static NodeSetup Build(OverlayConfig config, Func<string, IPAddress[]>? resolve = null)
+    {
+        resolve ??= Dns.GetHostAddresses;
+        LocalIdentity? explicitIdentity = config.PrivateKey is { } sk ? new LocalIdentity(sk) : null;
+        var peers = new List<NodePeerSetup>(config.Peers.Count);
+        foreach (PeerConfig p in config.Peers)
+        {
+            LocalIdentity local;
+            byte[] remote = new byte[32];
+            if (p.PublicKey is { } pub)
+            {
+                local = explicitIdentity ?? throw new InvalidOperationException(
+                    $"{config.SourcePath}: peers[{p.Index}].public_key is set but the node has no private_key");
+                pub.CopyTo(remote, 0);
+            }
+            else
+            {
+                Span<byte> derived = stackalloc byte[32];
+                PskIdentity.DeriveStaticPrivate(p.Psk, config.LocalId, p.Id, derived);
+                local = new LocalIdentity(derived);
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(derived);
+                PskIdentity.DeriveStaticPublic(p.Psk, p.Id, config.LocalId, remote);
+            }
+            peers.Add(new NodePeerSetup
+            {
+                Id = p.Id,
+                Name = p.Name,
+                Local = local,
+                RemoteStatic = remote,
+                Psk = p.Psk,
+                Endpoint = Resolve(config, p, resolve),
+                PersistentKeepaliveSeconds = config.Role == NodeRole.Spoke ? config.KeepaliveSecs : 0,
+                AllowedSources = new AllowedSources(p.EffectiveAllowedSources),
+            });
+        }
+        return new NodeSetup
+        {
+            LocalId = config.LocalId,
+            Mtu = config.TunMtu,
+            Table = ForwardingTable.FromConfig(config),
+            ExplicitIdentity = explicitIdentity,
+            Peers = peers,
+        };
+    }
+
+    private static UdpEndpoint Resolve(OverlayConfig config, PeerConfig p, Func<string, IPAddress[]> resolve)
+    {
+        if (p.Endpoint is null) return default;
+        IPAddress? address = p.Endpoint.Address;
+        if (address is null)
+        {
+            IPAddress[] found;
+            try
+            {
+                found = resolve(p.Endpoint.Host);
+            }
+            catch (SocketException e)
+            {
+                throw new InvalidOperationException(
+                    $"{config.SourcePath}: peers[{p.Index}].endpoint: cannot resolve '{p.Endpoint.Host}': {e.Message}; fix the name or use an IP address", e);
+            }
+            address = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
+                ?? throw new InvalidOperationException(
+                    $"{config.SourcePath}: peers[{p.Index}].endpoint: '{p.Endpoint.Host}' has no address");
+        }
+        return UdpEndpoint.From(new IPEndPoint(address, p.Endpoint.Port));
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Overlay.Os.Interop;
+using Overlay.Protocol.Routing;
+
+namespace Overlay.Os.Udp;
+
+/// <summary>
+/// A batch of UDP datagrams for <see cref="UdpSocket.ReceiveBatch"/> / <see cref="UdpSocket.SendBatch"/>:
+/// one native slab cut into <see cref="Capacity"/> frames of <see cref="FrameSize"/> bytes,
+/// each payload starting <see cref="Headroom"/> bytes into its frame so a protocol layer can
+/// prepend a header (or a tun read can land) without copying. The kernel-facing descriptors
+/// (iovec per frame, a sockaddr slot per frame, mmsghdr on Linux) are built once here and
+/// only their lengths change per call, so batched I/O allocates nothing.
+/// Not thread-safe: one batch belongs to the loop thread.
+/// </summary>
+public sealed unsafe partial class DatagramBatch : IDisposable
+{
+    private const int NameStride = 32; // SockAddr.MaxSize (28) rounded up for alignment
+
+    private byte* _slab;
+    private byte* _names;
+    private Libc.IoVec* _iov;
+    private readonly int[] _lengths;
+    private readonly UdpEndpoint[] _endpoints;
+    private int _count;
+
+    public DatagramBatch(int capacity, int frameSize, int headroom)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(headroom);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(frameSize, headroom);
+        if ((long)capacity * frameSize > int.MaxValue) throw new ArgumentOutOfRangeException(nameof(capacity), "batch slab too large");
+
+        Capacity = capacity;
+        FrameSize = frameSize;
+        Headroom = headroom;
+        _lengths = new int[capacity];
+        _endpoints = new UdpEndpoint[capacity];
+
+        nuint slabBytes = (nuint)capacity * (nuint)frameSize;
+        _slab = (byte*)NativeMemory.AlignedAlloc(slabBytes, 64);
+        NativeMemory.Clear(_slab, slabBytes);
+        _names = (byte*)NativeMemory.AllocZeroed((nuint)capacity * NameStride);
+        _iov = (Libc.IoVec*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(Libc.IoVec));
+        for (int i = 0; i < capacity; i++)
+        {
+            _iov[i].Base = _slab + (nint)i * frameSize + headroom;
+            _iov[i].Length = (nuint)(frameSize - headroom);
+        }
+        AllocateHeaders();
+    }
+
+    ~DatagramBatch() => Free();
+
+    public int Capacity { get; }
+
+    public int FrameSize { get; }
+
+    public int Headroom { get; }
+
+    /// <summary>The largest payload a frame holds: <c>FrameSize - Headroom</c>.</summary>
+    public int MaxPayload => FrameSize - Headroom;
+
+    /// <summary>Filled entries: set by ReceiveBatch, set by the caller before SendBatch.</summary>
+    public int Count
+    {
+        get => _count;
+        set
+        {
+            if ((uint)value > (uint)Capacity) ThrowIndex();
+            _count = value;
+        }
+    }
+
+    /// <summary>The whole frame i, headroom included.</summary>
+    public Span<byte> Frame(int i)
+    {
+        if ((uint)i >= (uint)Capacity) ThrowIndex();
+        return new Span<byte>(SlabOrThrow() + (nint)i * FrameSize, FrameSize);
+    }
+
+    /// <summary>The payload of entry i: <c>Frame(i)[Headroom .. Headroom + Length(i)]</c>.</summary>
+    public Span<byte> Payload(int i)
+    {
+        if ((uint)i >= (uint)Capacity) ThrowIndex();
+        int length = _lengths[i];
+        if ((uint)length > (uint)MaxPayload) ThrowLength();
+        return new Span<byte>(SlabOrThrow() + (nint)i * FrameSize + Headroom, length);
+    }
+
+    public ref int Length(int i) => ref _lengths[i];
+
+    public ref UdpEndpoint Endpoint(int i) => ref _endpoints[i];
+
+    public void Dispose()
+    {
+        Free();
+        GC.SuppressFinalize(this);
+    }
+
+    internal Libc.IoVec* IoVectors => _iov;
+
+    internal byte* Name(int i) => _names + (nint)i * NameStride;
+
+    internal byte* PayloadPointer(int i) => _slab + (nint)i * FrameSize + Headroom;
+
+    /// <summary>Length(i) checked against the frame, for the send paths.</summary>
+    internal int CheckedLength(int i)
+    {
+        int length = _lengths[i];
+        if ((uint)length > (uint)MaxPayload) ThrowLength();
+        return length;
+    }
+
+    internal void ThrowIfDisposed() => SlabOrThrow();
+
+    /// <summary>Allocates the per-OS message headers (mmsghdr array on Linux, one msghdr on macOS).</summary>
+    private partial void AllocateHeaders();
+
+    private partial void FreeHeaders();
+
+    private byte* SlabOrThrow()
+    {
+        byte* slab = _slab;
+        if (slab == null) ThrowDisposed();
+        return slab;
+    }
+
+    private void Free()
+    {
+        if (_slab == null) return;
+        NativeMemory.AlignedFree(_slab);
+        NativeMemory.Free(_names);
+        NativeMemory.Free(_iov);
+        FreeHeaders();
+        _slab = null;
+        _names = null;
+        _iov = null;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowIndex() => throw new ArgumentOutOfRangeException("i", "index outside the batch capacity");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength() => throw new ArgumentOutOfRangeException("length", "datagram length outside [0, FrameSize - Headroom]");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowDisposed() => throw new ObjectDisposedException(nameof(DatagramBatch));
+}

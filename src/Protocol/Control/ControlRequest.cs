@@ -1,0 +1,41 @@
+using System.Text.Json.Serialization;
+
+namespace Overlay.Protocol.Control;
+
+/// <summary>
+/// One request on the control socket (DESIGN.md §7): a single JSON object on one line,
+/// e.g. <c>{"command":"status"}</c>. Unknown fields are rejected rather than ignored so a
+/// misspelt argument never silently does nothing.
+/// </summary>
+/// <remarks>
+/// Later commands (<c>policy_add</c>, <c>policy_del</c>, <c>policy_show</c>, <c>save</c>,
+/// <c>reload</c>, <c>metrics</c>) add their arguments as new <em>optional</em> (nullable)
+/// properties here, so every request that is valid today stays valid and its meaning does
+/// not change. A daemon older than its CLI answers a new field with an "unknown field"
+/// error, which is the honest answer.
+/// </remarks>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+public sealed class ControlRequest
+{
+    /// <summary>The command name, one of <see cref="ControlCommands"/>.</summary>
+    public required string Command { get; init; }
+}
+
+/// <summary>Command names understood by the control plane.</summary>
+public static class ControlCommands
+{
+    public const string Status = "status";
+
+    /// <summary>Every command a daemon of this version answers; the server rejects the rest.</summary>
+    public static IReadOnlyList<string> All { get; } = [Status];
+
+    public static bool IsKnown(string? command)
+    {
+        if (command is null) return false;
+        foreach (string c in All)
+        {
+            if (string.Equals(c, command, StringComparison.Ordinal)) return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,28 @@
+using Overlay.Os.Node;
+
+namespace Overlay.Tests.Fakes;
+
+/// <summary>
+/// In-memory tun (wireguard-go's tuntest idea): <see cref="Inject"/> plays the kernel
+/// sending a packet into the tunnel; <see cref="Written"/> holds what the node delivered.
+/// </summary>
+public sealed class FakeTun : ITunPort
+{
+    public PacketRing Inbound { get; } = new();
+    public PacketRing Written { get; } = new();
+    public bool FailWrites { get; set; }
+
+    public void Inject(ReadOnlySpan<byte> ipPacket) => Inbound.Enqueue(ipPacket);
+
+    public int Read(Span<byte> frame, int headroom)
+    {
+        int n = Inbound.Dequeue(frame[headroom..], out _);
+        return n < 0 ? 0 : n;
+    }
+
+    public bool Write(Span<byte> frame, int headroom, int length)
+    {
+        if (FailWrites) return false;
+        return Written.Enqueue(frame.Slice(headroom, length));
+    }
+}

@@ -1,0 +1,197 @@
+using System.CommandLine;
+using System.Text.Json;
+using Overlay.Cli;
+using Overlay.Os.Control;
+using Overlay.Protocol.Control;
+using Overlay.Protocol.Stats;
+
+namespace Overlay.Cli.Tests.Control;
+
+public sealed class StatusCommandTests : IDisposable
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+
+    private readonly string _dir = Path.Combine("/tmp", "cli-" + Guid.NewGuid().ToString("N")[..12]);
+    private string SocketPath => Path.Combine(_dir, "subnetra.sock");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static StatusSnapshot Sample()
+    {
+        var counters = new Counters
+        {
+            TunRxPackets = 10, TunRxBytes = 1200, TunTxPackets = 12, TunTxBytes = 3500,
+            UdpRxPackets = 20, UdpRxBytes = 2_500_000, UdpTxPackets = 22, UdpTxBytes = 900,
+            RelayPackets = 5, RelayBytes = 600,
+            HandshakeInitiationsSent = 1, HandshakeInitiationsReceived = 2,
+            HandshakeResponsesSent = 3, HandshakeResponsesReceived = 4,
+            CookieRepliesSent = 5, CookieRepliesReceived = 6,
+            KeepalivesSent = 7, KeepalivesReceived = 8, SessionsEstablished = 9,
+        };
+        for (int i = 0; i < 3; i++) counters.Drop(DropReason.NoRoute);
+        counters.Drop(DropReason.InvalidMac1);
+        return new StatusSnapshot
+        {
+            Version = "0.1.0",
+            Role = "hub",
+            LocalId = 1,
+            Tun = "snr0",
+            UdpPorts = [51820, 51821],
+            Socket = "/run/subnetra/subnetra.sock",
+            UptimeSeconds = 3723,
+            Peers =
+            [
+                PeerStatus.Create(2, "o'brien-laptop", "198.18.0.2:41000", Now.AddSeconds(-12), 1_300_000, 350_000, ["10.10.2.0/24"], Now),
+                PeerStatus.Create(300, "office", null, null, 0, 512, ["10.10.3.0/24"], Now),
+                PeerStatus.Create(4, "nas", "[2001:db8::4]:51820", Now.AddSeconds(-7500), 2048, 0, ["10.10.4.0/24"], Now),
+            ],
+            Traffic = TrafficStats.From(counters),
+            Drops = StatusSnapshot.DropsFrom(counters),
+        };
+    }
+
+    [Fact]
+    public void RenderHuman_Sample_MatchesGoldenText()
+    {
+        var w = new StringWriter { NewLine = "\n" };
+        StatusCommand.RenderHuman(Sample(), w, Now);
+
+        const string expected =
+            "subnetrad 0.1.0  role=hub  local_id=1  tun=snr0  udp=51820,51821  uptime=1h02m\n" +
+            "socket /run/subnetra/subnetra.sock\n" +
+            "\n" +
+            "peers: 3 (1 online)\n" +
+            "  NAME            ID   ENDPOINT             HANDSHAKE  RX       TX         ONLINE\n" +
+            "  o'brien-laptop  2    198.18.0.2:41000     12s ago    1.2 MiB  341.8 KiB  yes\n" +
+            "  office          300  -                    never      0 B      512 B      no\n" +
+            "  nas             4    [2001:db8::4]:51820  2h05m ago  2.0 KiB  0 B        no\n" +
+            "\n" +
+            "traffic:\n" +
+            "  tun    rx 10 packets (1.2 KiB)  tx 12 packets (3.4 KiB)\n" +
+            "  udp    rx 20 packets (2.4 MiB)  tx 22 packets (900 B)\n" +
+            "  relay  5 packets (600 B)\n" +
+            "  handshakes  initiations sent 1 received 2; responses sent 3 received 4; cookie replies sent 5 received 6\n" +
+            "  keepalives sent 7 received 8; sessions established 9\n" +
+            "\n" +
+            "drops: 4 total\n" +
+            "  invalid_mac1  1\n" +
+            "  no_route      3\n";
+        Assert.Equal(expected, w.ToString());
+    }
+
+    [Fact]
+    public void RenderHuman_NoPeersNoDrops_SaysNone()
+    {
+        var s = new StatusSnapshot
+        {
+            Version = "0.1.0", Role = "spoke", LocalId = 9, Tun = "utun7", UdpPorts = [], Socket = "/tmp/s.sock",
+            UptimeSeconds = 5, Drops = StatusSnapshot.DropsFrom(new Counters()),
+        };
+        var w = new StringWriter { NewLine = "\n" };
+        StatusCommand.RenderHuman(s, w, Now);
+
+        string text = w.ToString();
+        Assert.StartsWith("subnetrad 0.1.0  role=spoke  local_id=9  tun=utun7  udp=-  uptime=5s\n", text);
+        Assert.Contains("\npeers: none\n", text);
+        Assert.EndsWith("\ndrops: none\n", text);
+    }
+
+    [Theory]
+    [InlineData(0, "0 B")]
+    [InlineData(1023, "1023 B")]
+    [InlineData(1024, "1.0 KiB")]
+    [InlineData(1536, "1.5 KiB")]
+    [InlineData(1_048_576, "1.0 MiB")]
+    [InlineData(5L * 1024 * 1024 * 1024, "5.0 GiB")]
+    public void FormatBytes_Value_BinaryUnits(long bytes, string expected)
+    {
+        Assert.Equal(expected, StatusCommand.FormatBytes(bytes));
+    }
+
+    [Theory]
+    [InlineData(0, "0s")]
+    [InlineData(59, "59s")]
+    [InlineData(60, "1m00s")]
+    [InlineData(312, "5m12s")]
+    [InlineData(3723, "1h02m")]
+    [InlineData(273600, "3d04h")]
+    public void FormatDuration_Seconds_TwoMostSignificantUnits(long seconds, string expected)
+    {
+        Assert.Equal(expected, StatusCommand.FormatDuration(seconds));
+    }
+
+    private async Task<(int Exit, string Out, string Err)> InvokeAsync(params string[] args)
+    {
+        var root = new RootCommand("test") { StatusCommand.Create() };
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        int exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error });
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Status_MissingSocket_PrintsDaemonNotRunningExit1()
+    {
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--socket", SocketPath);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"daemon not running (socket {SocketPath})\n", stderr);
+    }
+
+    [Fact]
+    public async Task Status_JsonMissingSocket_PrintsDaemonNotRunningExit1()
+    {
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--json", "--socket", SocketPath);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"daemon not running (socket {SocketPath})\n", stderr);
+    }
+
+    [Fact]
+    public async Task Status_LiveDaemon_PrintsHumanViewExit0()
+    {
+        await using ControlServer server = ControlServer.Start(SocketPath, (_, _) => ValueTask.FromResult(ControlResponse.ForStatus(Sample())));
+
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--socket", SocketPath);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr);
+        Assert.StartsWith("subnetrad 0.1.0  role=hub  local_id=1  tun=snr0  udp=51820,51821  uptime=1h02m\n", stdout);
+        Assert.Contains("  o'brien-laptop  2    198.18.0.2:41000", stdout);
+        Assert.Contains("  no_route      3\n", stdout);
+    }
+
+    [Fact]
+    public async Task Status_Json_PrintsStatusObjectAsOneLineExit0()
+    {
+        await using ControlServer server = ControlServer.Start(SocketPath, (_, _) => ValueTask.FromResult(ControlResponse.ForStatus(Sample())));
+
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--json", "--socket", SocketPath);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", stderr);
+        Assert.EndsWith("\n", stdout);
+        Assert.Single(stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Equal(ControlJson.Serialize(Sample(), ControlJson.Status) + "\n", stdout);
+        using JsonDocument doc = JsonDocument.Parse(stdout);
+        Assert.Equal(1, doc.RootElement.GetProperty("schema_version").GetInt32());
+        Assert.Equal(DropReasons.Count, doc.RootElement.GetProperty("drops").EnumerateObject().Count());
+    }
+
+    [Fact]
+    public async Task Status_ErrorReply_PrintsItExit1()
+    {
+        await using ControlServer server = ControlServer.Start(SocketPath, (_, _) => ValueTask.FromResult(ControlResponse.Failure("loop not started")));
+
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--socket", SocketPath);
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal("daemon replied with an error: loop not started\n", stderr);
+    }
+}

@@ -1,0 +1,154 @@
+using Overlay.Protocol.Crypto;
+using Overlay.Protocol.Engine;
+using Overlay.Protocol.Messages;
+using Overlay.Protocol.Noise;
+using Overlay.Protocol.Routing;
+using Overlay.Protocol.Stats;
+
+namespace Overlay.Protocol.Tests.Engine;
+
+/// <summary>
+/// A hub with 1,000 PSK-identity links (DESIGN.md §4): one derived local identity per link. An initiation is
+/// matched to its identity by mac1 (endpoint hint, explicit key, then a budgeted scan).
+/// </summary>
+public class ResponderSelectionTests
+{
+    private const int Links = 1000;
+    private const uint HubId = 0;
+
+    private sealed class Recorder : IWireGuardOutput
+    {
+        public readonly List<byte[]> Sent = new();
+        public int CookieReplies;
+        public void Send(WireGuardPeer peer, ReadOnlySpan<byte> datagram) => Sent.Add(datagram.ToArray());
+        public void SendTo(in UdpEndpoint destination, ReadOnlySpan<byte> datagram) => CookieReplies++;
+    }
+
+    private static byte[] LinkPsk(int spoke) => Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + spoke)).ToArray();
+
+    private sealed class Hub
+    {
+        public readonly ManualTimeProvider Time = new();
+        public readonly Counters Counters = new();
+        public readonly Recorder Output = new();
+        public readonly WireGuardEngine Engine;
+
+        public Hub()
+        {
+            Engine = new WireGuardEngine(Time, Counters, Output);
+            Span<byte> priv = stackalloc byte[32];
+            Span<byte> spokePub = stackalloc byte[32];
+            for (int spoke = 1; spoke <= Links; spoke++)
+            {
+                byte[] psk = LinkPsk(spoke);
+                PskIdentity.DeriveStaticPrivate(psk, HubId, (uint)spoke, priv);
+                PskIdentity.DeriveStaticPublic(psk, (uint)spoke, HubId, spokePub);
+                Engine.AddPeer(new LocalIdentity(priv), spokePub, psk, spoke, $"spoke{spoke}", default, 0);
+            }
+            Engine.BeginTurn();
+        }
+    }
+
+    /// <summary>A spoke engine for link <paramref name="spoke"/>; returns the initiation it sends to the hub.</summary>
+    private static byte[] SpokeInitiation(int spoke, ManualTimeProvider time)
+    {
+        var output = new Recorder();
+        var engine = new WireGuardEngine(time, new Counters(), output);
+        byte[] psk = LinkPsk(spoke);
+        var priv = new byte[32];
+        var hubPub = new byte[32];
+        PskIdentity.DeriveStaticPrivate(psk, (uint)spoke, HubId, priv);
+        PskIdentity.DeriveStaticPublic(psk, HubId, (uint)spoke, hubPub);
+        var peer = engine.AddPeer(new LocalIdentity(priv), hubPub, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
+        engine.BeginTurn();
+        var frame = new byte[128];
+        frame[16] = 0x45;
+        frame[19] = 20;
+        Assert.Equal(SendResult.Staged, engine.SendPacket(peer, frame, 20));
+        Assert.Single(output.Sent);
+        return output.Sent[0];
+    }
+
+    [Fact]
+    public void Initiation_LastOfThousandLinks_FoundByScanAndAnswered()
+    {
+        var hub = new Hub();
+        byte[] init = SpokeInitiation(Links, hub.Time);
+        var source = new UdpEndpoint([198, 18, 3, 232], 40000);
+        var r = hub.Engine.ProcessDatagram(init, source);
+        Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
+        Assert.Equal(Links, r.Peer!.Id);
+        Assert.Equal(Links, hub.Engine.Mac1ScanTrials);      // all 999 others tried first, in order
+        Assert.Equal(source, r.Peer.Endpoint);
+        Assert.Single(hub.Output.Sent);
+        Assert.Equal(MessageLayout.ResponseSize, hub.Output.Sent[0].Length);
+
+        // The next initiation from the same source is matched by the endpoint hint: no scan at all.
+        hub.Time.Advance(TimeSpan.FromSeconds(6));
+        byte[] again = SpokeInitiation(Links, hub.Time);
+        hub.Engine.BeginTurn();
+        Assert.Equal(InboundKind.HandshakeHandled, hub.Engine.ProcessDatagram(again, source).Kind);
+        Assert.Equal(Links, hub.Engine.Mac1ScanTrials);
+    }
+
+    [Fact]
+    public void Initiation_JunkMac1_CostsAtMostTheRemainingBudget()
+    {
+        var hub = new Hub();
+        var junk = new byte[MessageLayout.InitiationSize];
+        var source = new UdpEndpoint([198, 19, 0, 9], 1234);
+
+        // Default budget 4096: each junk initiation scans all 1,000 identities, the fifth runs out.
+        hub.Engine.BeginTurn();
+        for (int i = 0; i < 4; i++)
+        {
+            Random.Shared.NextBytes(junk);
+            MessageLayout.WriteHeader(junk, MessageType.HandshakeInitiation);
+            Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(junk, source).Reason);
+        }
+        Assert.Equal(4000, hub.Engine.Mac1ScanTrials);
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(4096, hub.Engine.Mac1ScanTrials);
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(4096, hub.Engine.Mac1ScanTrials);
+        Assert.Equal(4, hub.Counters.Dropped(DropReason.InvalidMac1));
+        Assert.Equal(2, hub.Counters.Dropped(DropReason.Mac1ScanBudget));
+
+        // A smaller configured budget caps a single junk initiation; the next turn refills it.
+        hub.Engine.Mac1ScanBudgetPerTurn = 100;
+        hub.Engine.BeginTurn();
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(4196, hub.Engine.Mac1ScanTrials);
+        Assert.Empty(hub.Output.Sent);
+        Assert.Equal(0, hub.Output.CookieReplies);
+    }
+
+    [Fact]
+    public void Initiation_ExplicitIdentity_TriedBeforeScan()
+    {
+        var hub = new Hub();
+        // An interop peer that owns its key talks to the hub's explicit identity.
+        var explicitKey = new byte[32];
+        X25519.GeneratePrivateKey(explicitKey);
+        var hubExplicit = new LocalIdentity(explicitKey);
+        var clientKey = LocalIdentity.Generate();
+        byte[] psk = LinkPsk(5000);
+        hub.Engine.SetExplicitIdentity(hubExplicit);
+        hub.Engine.AddPeer(hubExplicit, clientKey.PublicKey, psk, 5000, "client", default, 0);
+
+        var output = new Recorder();
+        var client = new WireGuardEngine(hub.Time, new Counters(), output);
+        var peer = client.AddPeer(clientKey, hubExplicit.PublicKey, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
+        client.BeginTurn();
+        var frame = new byte[128];
+        frame[16] = 0x45;
+        frame[19] = 20;
+        client.SendPacket(peer, frame, 20);
+
+        hub.Engine.BeginTurn();
+        var r = hub.Engine.ProcessDatagram(output.Sent[0], new UdpEndpoint([198, 18, 9, 9], 5555));
+        Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
+        Assert.Equal(5000, r.Peer!.Id);
+        Assert.Equal(0, hub.Engine.Mac1ScanTrials);
+    }
+}

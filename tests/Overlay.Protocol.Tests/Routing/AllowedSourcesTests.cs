@@ -1,0 +1,58 @@
+using System.Net;
+using Overlay.Protocol.Config;
+using Overlay.Protocol.Routing;
+using Overlay.Protocol.Tests.Config;
+
+namespace Overlay.Protocol.Tests.Routing;
+
+public class AllowedSourcesTests
+{
+    private static byte[] A(string ip) => IPAddress.Parse(ip).GetAddressBytes();
+
+    [Theory]
+    [InlineData("198.18.0.2", true)]
+    [InlineData("198.18.0.3", false)]
+    [InlineData("198.18.1.77", true)]
+    [InlineData("fd00:9::1", true)]
+    [InlineData("fd01::1", false)]
+    public void Contains_MatchesAnyPrefix(string src, bool expected)
+    {
+        var a = new AllowedSources([IPNetwork.Parse("198.18.0.2/32"), IPNetwork.Parse("198.18.1.0/24"), IPNetwork.Parse("fd00::/16")]);
+        Assert.Equal(expected, a.Contains(A(src)));
+    }
+
+    [Fact]
+    public void Contains_BadLength_False() => Assert.False(new AllowedSources([IPNetwork.Parse("0.0.0.0/0")]).Contains(new byte[3]));
+
+    [Fact]
+    public void ForPeer_SpokeHubWithoutAllowedSrc_VirtualSubnetAndRemoteRoutes()
+    {
+        var c = ConfigLoader.LoadJson(ConfigJson.Spoke("\"remote_routes\": [\"198.19.8.0/24\"],"), "s.json").Config!;
+        var a = AllowedSources.ForPeer(c.Peers[0]);
+        Assert.True(a.Contains(A("198.18.0.77")));
+        Assert.True(a.Contains(A("198.19.8.1")));
+        Assert.False(a.Contains(A("198.19.9.1")));
+    }
+
+    [Fact]
+    public void ForPeer_HubPeer_ExactlyAllowedSrc()
+    {
+        var c = ConfigLoader.LoadJson(ConfigJson.Hub(), "h.json").Config!;
+        var a = AllowedSources.ForPeer(c.Peers[0]);
+        Assert.True(a.Contains(A("198.18.0.2")));
+        Assert.False(a.Contains(A("198.18.0.3")));
+    }
+
+    [Fact]
+    public void Contains_SteadyState_AllocatesNothing()
+    {
+        var a = new AllowedSources([IPNetwork.Parse("198.18.0.0/24"), IPNetwork.Parse("fd00::/16")]);
+        byte[] v4 = A("198.18.0.9"), v6 = A("fd00::1");
+        int hits = 0;
+        for (int i = 0; i < 100; i++) hits += a.Contains(v4) ? 1 : 0;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10_000; i++) hits += (a.Contains(v4) ? 1 : 0) + (a.Contains(v6) ? 1 : 0);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(20_100, hits);
+    }
+}
