@@ -185,6 +185,9 @@ public static class CliCommand
             return ExitOk;
         });
         root.Subcommands.Add(export);
+
+        // --- status (control socket) ---
+        root.Subcommands.Add(StatusCommand.Create());
         return root;
     }
 

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Overlay.Hub;
+using Overlay.Os.Control;
 using Overlay.Os.Node;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Crypto;
@@ -29,24 +30,47 @@ public static class DaemonRunner
             return DaemonCommand.ExitFailure;
         }
 
+        string socketPath = ControlPaths.Resolve();
+        ControlServer control;
+        try
+        {
+            var handler = new NodeControl(host, DaemonCommand.Version, socketPath);
+            control = ControlServer.Start(socketPath, handler.HandleAsync,
+                new ControlServerOptions { Log = m => log.Warn($"control: {m}") });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error($"{e.Message} (control socket; set {ControlPaths.EnvironmentVariable} to choose another path)");
+            host.Dispose();
+            return DaemonCommand.ExitFailure;
+        }
+
         using (host)
         {
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; host.Stop(); });
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; host.Stop(); });
-
-            string udp = string.Join(",", host.UdpPorts);
-            stdout.WriteLine($"subnetrad {DaemonCommand.Version} role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} tun={host.TunName} udp={udp} sock={SocketPath()} [ready]");
-            stdout.Flush();
-            log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath}");
-
-            host.Run();
-
+            // SIGHUP would end the process by default; until live reload exists, say so and keep running.
+            using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+            {
+                ctx.Cancel = true;
+                log.Warn("SIGHUP: live reload is not available in this version; restart subnetrad to apply config changes");
+            });
+            try
+            {
+                string udp = string.Join(",", host.UdpPorts);
+                stdout.WriteLine($"subnetrad {DaemonCommand.Version} role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} tun={host.TunName} udp={udp} sock={control.SocketPath} [ready]");
+                stdout.Flush();
+                log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath}");
+                host.Run();
+            }
+            finally
+            {
+                control.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
             log.Info($"stopping: {Summary(host.Node)}");
         }
         return DaemonCommand.ExitOk;
     }
-
-    private static string SocketPath() => "-";
 
     /// <summary>One line of the counters that moved, for the log at shutdown.</summary>
     public static string Summary(NodeEngine node)

@@ -256,15 +256,20 @@ public sealed class ControlServer : IAsyncDisposable
             if (active > _options.MaxConnections)
             {
                 await ReplyAsync(writer, ControlResponse.Failure($"too many control connections (at most {_options.MaxConnections})"), _stop.Token).ConfigureAwait(false);
+                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
                 return;
             }
             if (!Authorize(socket, out string? denial))
             {
                 _options.Log?.Invoke($"control: refused connection: {denial}");
                 await ReplyAsync(writer, ControlResponse.Failure(denial), _stop.Token).ConfigureAwait(false);
+                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
                 return;
             }
-            await ServeRequestsAsync(reader, writer, idle).ConfigureAwait(false);
+            if (!await ServeRequestsAsync(reader, writer, idle).ConfigureAwait(false))
+            {
+                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -305,7 +310,11 @@ public sealed class ControlServer : IAsyncDisposable
         return true;
     }
 
-    private async Task ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource idle)
+    /// <summary>
+    /// Serves requests until the client closes (true) or a line is too long (false: the
+    /// error reply is sent and every byte read so far consumed; the caller closes).
+    /// </summary>
+    private async Task<bool> ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource idle)
     {
         while (true)
         {
@@ -317,14 +326,16 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 if (!await AnswerLineAsync(line, writer, idle).ConfigureAwait(false))
                 {
-                    return;
+                    reader.AdvanceTo(read.Buffer.End);
+                    return false;
                 }
             }
 
             if (buffer.Length > ControlJson.MaxLineBytes)
             {
                 await ReplyAsync(writer, LineTooLong(), _stop.Token).ConfigureAwait(false);
-                return;
+                reader.AdvanceTo(read.Buffer.End);
+                return false;
             }
 
             if (read.IsCompleted)
@@ -332,7 +343,7 @@ public sealed class ControlServer : IAsyncDisposable
                 // The client shut down its side; a last request without '\n' still counts
                 // (`printf '{"command":"status"}' | nc -U` is a fair way to ask).
                 if (!buffer.IsEmpty) await AnswerLineAsync(buffer, writer, idle).ConfigureAwait(false);
-                return;
+                return true;
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
         }
@@ -369,7 +380,8 @@ public sealed class ControlServer : IAsyncDisposable
     {
         try
         {
-            return await _handler(request, _stop.Token).ConfigureAwait(false);
+            // WaitAsync: a handler stuck behind a stopped packet loop must not hold up shutdown.
+            return await _handler(request, _stop.Token).AsTask().WaitAsync(_stop.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stop.IsCancellationRequested)
         {
@@ -379,6 +391,34 @@ public sealed class ControlServer : IAsyncDisposable
         {
             _options.Log?.Invoke($"control: '{request.Command}' failed: {ex}");
             return ControlResponse.Failure($"internal error in '{request.Command}': {ex.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Ends a connection we refuse after its error reply. Closing a Unix socket with unread
+    /// input makes the peer's next read fail with ECONNRESET (Linux unix_release_sock), which
+    /// simple clients report instead of our reply's aftermath; so stop sending, then read and
+    /// discard what the client still sends, for a bounded time and size, until it closes.
+    /// </summary>
+    private async Task CloseGracefullyAsync(Socket socket, PipeReader reader)
+    {
+        const int maxDrainBytes = 1024 * 1024;
+        try
+        {
+            socket.Shutdown(SocketShutdown.Send);
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            drain.CancelAfter(TimeSpan.FromMilliseconds(500));
+            long drained = 0;
+            while (drained < maxDrainBytes)
+            {
+                ReadResult read = await reader.ReadAsync(drain.Token).ConfigureAwait(false);
+                drained += read.Buffer.Length;
+                reader.AdvanceTo(read.Buffer.End);
+                if (read.IsCompleted) return;
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
+        {
         }
     }
 

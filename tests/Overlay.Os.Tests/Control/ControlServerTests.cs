@@ -265,6 +265,38 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Fact]
+    public async Task DisposeAsync_HandlerIgnoringCancellation_StillCompletes()
+    {
+        var never = new TaskCompletionSource<ControlResponse>();
+        var entered = new TaskCompletionSource();
+        ControlServer server = ControlServer.Start(_socketPath, (_, _) =>
+        {
+            entered.TrySetResult();
+            return new ValueTask<ControlResponse>(never.Task);
+        });
+        using var client = await RawClient.ConnectAsync(_socketPath);
+        await client.SendAsync("{\"command\":\"status\"}\n");
+        await entered.Task.WaitAsync(Timeout);
+
+        await server.DisposeAsync().AsTask().WaitAsync(Timeout);
+
+        Assert.False(File.Exists(_socketPath));
+        Assert.Null(await client.ReadLineAsync());
+    }
+
+    [Fact]
+    public async Task Serve_ManyConcurrentClients_EachGetsItsReply()
+    {
+        await using ControlServer server = StartServer();
+
+        ControlResponse[] replies = await Task.WhenAll(
+            Enumerable.Range(0, 12).Select(_ => ControlClient.SendAsync(_socketPath, StatusRequest, Timeout)));
+
+        Assert.All(replies, r => Assert.True(r.Ok));
+        Assert.Equal(12, _handled);
+    }
+
+    [Fact]
     public async Task Start_StaleSocketFileWithoutListener_IsReplaced()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(_socketPath)!);
