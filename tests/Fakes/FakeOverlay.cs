@@ -11,6 +11,8 @@ public sealed class FakeNode
     public required NodeEngine Engine { get; init; }
     public required FakeTun Tun { get; init; }
     public required FakeUdpPort Udp { get; init; }
+    public required string Json { get; init; }
+    public required string Underlay { get; init; }
     public string OverlayAddress => Config.LocalTunIp!.Value.Address.ToString();
 }
 
@@ -58,17 +60,32 @@ public sealed class FakeOverlay
         return o;
     }
 
-    public FakeNode Add(string name, string json, string underlay, bool isHub)
+    public FakeNode Add(string name, string json, string underlay, bool isHub, IRolePolicy? policy = null)
+    {
+        FakeNode node = Build(name, json, underlay, isHub, policy);
+        Nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Replaces node <paramref name="index"/> with a fresh process of the same config at the same underlay address, and starts it.</summary>
+    public FakeNode Restart(int index, IRolePolicy? policy = null)
+    {
+        FakeNode old = Nodes[index];
+        FakeNode node = Build(old.Name, old.Json, old.Underlay, old.Engine.Policy.Role == "hub", policy);
+        Nodes[index] = node;
+        node.Engine.Start();
+        return node;
+    }
+
+    private FakeNode Build(string name, string json, string underlay, bool isHub, IRolePolicy? policy)
     {
         ConfigLoadResult r = ConfigLoader.LoadJson(json, name);
         if (!r.Success) throw new InvalidOperationException(string.Join("\n", r.Errors));
         var tun = new FakeTun();
         FakeUdpPort udp = Network.Attach(underlay);
-        IRolePolicy policy = isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
+        policy ??= isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
         var engine = new NodeEngine(NodeSetupBuilder.Build(r.Config!), tun, [udp], Time, policy);
-        var node = new FakeNode { Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp };
-        Nodes.Add(node);
-        return node;
+        return new FakeNode { Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp, Json = json, Underlay = underlay };
     }
 
     public void Start()
