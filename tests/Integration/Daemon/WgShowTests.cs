@@ -119,6 +119,34 @@ public sealed class WgShowTests
     }
 
     [SkippableFact]
+    public async Task Daemon_UapiSocketHeldByAnotherProcess_WarnsAndStillRuns()
+    {
+        Requires.Netns();
+        Requires.DaemonBuilt();
+        using Topology t = Topology.HubAndSpokes(1);
+        string tun = HarnessRun.UniqueInterfaceName("busy");
+        Directory.CreateDirectory("/var/run/wireguard");
+        string path = $"/var/run/wireguard/{tun}.sock";
+        // A live listener on our UAPI path (as wireguard-go would be): the daemon must leave it alone.
+        using var other = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        other.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        other.Listen(1);
+        string psk = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        string config = HarnessRun.WriteSecretFile("hub.json", $$"""
+            {
+              "role": "hub", "virtual_subnet": "198.19.0.0/24", "local_id": 1, "listen_port": 51820, "tun_name": "{{tun}}",
+              "peers": [ { "id": 2, "name": "s1", "allowed_src": "198.19.0.2/32", "psk": "{{psk}}" } ]
+            }
+            """);
+        ManagedProcess hub = t.Hub.StartDaemon(null, "--config", config);
+        await hub.WaitForLineAsync(@"\[ready\]$", Ready);
+        await hub.WaitForLineAsync($"{path} is served by another process", TimeSpan.FromSeconds(5));
+        Assert.True(t.Hub.RunCli("status").Succeeded);
+        Assert.Equal(0, await hub.StopAsync());
+        Assert.True(File.Exists(path), "the daemon removed a socket it does not own");
+    }
+
+    [SkippableFact]
     public async Task Status_NonRootUser_RefusedByCredentialCheck()
     {
         Requires.Netns("setpriv");
