@@ -119,4 +119,8 @@ for name in hub spoke1 spoke2; do
   echo "--- $name"
   SUBNETRA_SOCK="$work/$name.sock" subnetra status || true
 done
+echo "== wg show snr-hub (stock wg reading the hub over the UAPI socket)"
+if command -v wg >/dev/null; then wg show snr-hub || true; fi
+echo "== subnetra metrics (hub, per-peer lines)"
+SUBNETRA_SOCK="$work/hub.sock" subnetra metrics | grep -E '^subnetra_(up |peer_)' || true
 echo "== demo OK"

@@ -188,6 +188,7 @@ public static class CliCommand
 
         // --- status (control socket) ---
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(MetricsCommand.Create());
         return root;
     }
 

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Overlay.Hub;
 using Overlay.Os.Control;
 using Overlay.Os.Node;
+using Overlay.Os.Uapi;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Crypto;
 using Overlay.Spoke;
@@ -45,6 +46,9 @@ public static class DaemonRunner
             return DaemonCommand.ExitFailure;
         }
 
+        // wg show support (DESIGN.md §7); optional: without it the node still runs.
+        UapiServer? uapi = StartUapi(host, log);
+
         using (host)
         {
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; host.Stop(); });
@@ -65,11 +69,28 @@ public static class DaemonRunner
             }
             finally
             {
+                uapi?.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 control.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
             log.Info($"stopping: {Summary(host.Node)}");
         }
         return DaemonCommand.ExitOk;
+    }
+
+    /// <summary>Starts the WireGuard UAPI socket; a failure is a warning, never fatal.</summary>
+    private static UapiServer? StartUapi(NodeHost host, NodeLog log)
+    {
+        try
+        {
+            UapiServer uapi = new NodeUapi(host).Start(m => log.Warn($"uapi: {m}"));
+            log.Info($"wg show {host.TunName} reads this daemon (UAPI socket {uapi.SocketPath})");
+            return uapi;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warn($"{e.Message}; 'wg show {host.TunName}' will not work, everything else does");
+            return null;
+        }
     }
 
     /// <summary>One line of the counters that moved, for the log at shutdown.</summary>

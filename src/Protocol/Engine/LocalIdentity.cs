@@ -40,6 +40,13 @@ public sealed class LocalIdentity
 
     public ReadOnlySpan<byte> PublicKey => _publicKey;
 
+    /// <summary>
+    /// Copies the (clamped) private key into <paramref name="destination"/> (32 bytes). Only for
+    /// the WireGuard UAPI <c>get</c> reply (reference/wireguard.md §4.3), which reports it as
+    /// wireguard-go does on a root-only socket; the caller zeroes its copy.
+    /// </summary>
+    public void CopyPrivateKey(Span<byte> destination) => PrivateKey.CopyTo(destination);
+
     internal WireGuardPeer? FindPeer(ReadOnlySpan<byte> remoteStatic)
     {
         foreach (var peer in Peers)

@@ -82,6 +82,12 @@ public sealed class WireGuardPeer
     public LocalIdentity Local { get; }
     public ReadOnlySpan<byte> RemoteStatic => _remoteStatic;
     public object? Tag { get; set; }
+
+    /// <summary>
+    /// Copies the link's preshared key into <paramref name="destination"/> (32 bytes). Only for the
+    /// WireGuard UAPI <c>get</c> reply (reference/wireguard.md §4.3); the caller zeroes its copy.
+    /// </summary>
+    public void CopyPresharedKey(Span<byte> destination) => Psk.CopyTo(destination);
     private int _persistentKeepaliveSeconds;
 
     /// <summary>Persistent keepalive interval in seconds (0 = off). Setting a positive value makes a keepalive due at once.</summary>

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+
+namespace Overlay.Cli.Tests.Deploy;
+
+public sealed class InstallScriptTests
+{
+    private static (int Exit, string Out, string Err) Bash(params string[] args)
+    {
+        var psi = new ProcessStartInfo("/bin/bash") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = RepoFiles.Root };
+        foreach (string a in args) psi.ArgumentList.Add(a);
+        using Process p = Process.Start(psi)!;
+        Task<string> err = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        Assert.True(p.WaitForExit(30_000), "install.sh did not finish in 30 s");
+        return (p.ExitCode, stdout, err.Result);
+    }
+
+    [Fact]
+    public void InstallScript_Syntax_ParsesWithBashN()
+    {
+        var r = Bash("-n", "scripts/install.sh");
+        Assert.True(r.Exit == 0, r.Err);
+    }
+
+    [Fact]
+    public void InstallScript_DryRunWithPrefix_PrintsEveryStepAndChangesNothing()
+    {
+        string prefix = Path.Combine("/tmp", "inst-" + Guid.NewGuid().ToString("N")[..12]);
+        var r = Bash("scripts/install.sh", "--dry-run", "--prefix", prefix);
+
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("+ dotnet publish src/Daemon/Overlay.Daemon.csproj -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true", r.Out);
+        Assert.Contains("+ dotnet publish src/Cli/Overlay.Cli.csproj -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true", r.Out);
+        Assert.Contains($"+ install -d -m 0755 {prefix}/bin", r.Out);
+        Assert.Contains("+ install -d -m 0700 /etc/subnetra", r.Out);
+        Assert.Contains("+ write /etc/systemd/system/subnetrad.service (mode 0644)", r.Out);
+        Assert.Contains("+ write /etc/systemd/system/subnetra-textfile.timer (mode 0644)", r.Out);
+        Assert.Contains($"{prefix}/bin/subnetrad --check --config /etc/subnetra/config.json", r.Out);
+        Assert.DoesNotContain("systemctl enable", r.Out.Replace("systemctl enable --now subnetrad; then", "", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(prefix), "--dry-run created the prefix");
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("--prefix", "relative/dir")]
+    [InlineData("--prefix")]
+    public void InstallScript_BadArguments_Exit2(params string[] args)
+    {
+        var r = Bash(["scripts/install.sh", .. args]);
+        Assert.Equal(2, r.Exit);
+        Assert.StartsWith("install.sh: ", r.Err);
+    }
+}

@@ -1,0 +1,135 @@
+using System.Net.Sockets;
+using System.Text;
+using Overlay.Os.Uapi;
+
+namespace Overlay.Os.Tests.Uapi;
+
+public sealed class UapiServerTests : IDisposable
+{
+    private readonly string _dir = Path.Combine("/tmp", "uapi-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly List<string> _log = new();
+    private string SocketPath => Path.Combine(_dir, "wireguard", "wgtest0.sock");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static Task<UapiDevice> Fake(CancellationToken _) => Task.FromResult(new UapiDevice
+    {
+        ListenPort = 51820,
+        Peers = [new UapiPeer { PublicKey = new byte[32], PresharedKey = new byte[32], AllowedIps = ["198.19.0.2/32"] }],
+    });
+
+    private UapiServer Start(Func<CancellationToken, Task<UapiDevice>>? snapshot = null) =>
+        UapiServer.Start(SocketPath, snapshot ?? Fake, m => { lock (_log) _log.Add(m); });
+
+    private async Task<string> ExchangeAsync(string request)
+    {
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
+        await s.SendAsync(Encoding.ASCII.GetBytes(request));
+        s.Shutdown(SocketShutdown.Send);
+        var received = new MemoryStream();
+        var buffer = new byte[4096];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        int n;
+        while ((n = await s.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0) received.Write(buffer, 0, n);
+        return Encoding.ASCII.GetString(received.ToArray());
+    }
+
+    [Fact]
+    public async Task Get_Request_AnswersSnapshotText()
+    {
+        await using UapiServer server = Start();
+        string reply = await ExchangeAsync("get=1\n\n");
+        Assert.Equal(UapiText.FormatGet(await Fake(default)), reply);
+    }
+
+    [Fact]
+    public async Task Get_TwoRequestsOnOneConnection_BothAnswered()
+    {
+        await using UapiServer server = Start();
+        string one = UapiText.FormatGet(await Fake(default));
+        Assert.Equal(one + one, await ExchangeAsync("get=1\n\nget=1\n\n"));
+    }
+
+    [Fact]
+    public async Task Set_Request_RefusedWithEpermAndLogged()
+    {
+        await using UapiServer server = Start();
+        string reply = await ExchangeAsync("set=1\nlisten_port=1\npublic_key=" + new string('a', 64) + "\n\n");
+        Assert.Equal("errno=-1\n\n", reply);
+        lock (_log) Assert.Contains(_log, m => m.Contains("JSON config", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task UnknownOperation_ConnectionClosedWithoutReply()
+    {
+        await using UapiServer server = Start();
+        Assert.Equal("", await ExchangeAsync("frobnicate=1\n\n"));
+    }
+
+    [Fact]
+    public async Task Get_SnapshotFails_AnswersPositiveEio()
+    {
+        await using UapiServer server = Start(_ => Task.FromException<UapiDevice>(new TimeoutException("loop stuck")));
+        Assert.Equal("errno=5\n\n", await ExchangeAsync("get=1\n\n"));
+    }
+
+    [Fact]
+    public async Task Start_MissingDirectory_Created0755Socket0600()
+    {
+        await using UapiServer server = Start();
+        Assert.Equal(
+            UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead
+            | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+            File.GetUnixFileMode(Path.GetDirectoryName(SocketPath)!));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(SocketPath));
+    }
+
+    [Fact]
+    public async Task Dispose_Running_RemovesSocketFile()
+    {
+        UapiServer server = Start();
+        Assert.True(File.Exists(SocketPath));
+        await server.DisposeAsync();
+        Assert.False(File.Exists(SocketPath));
+    }
+
+    [Fact]
+    public async Task Start_StaleSocketFile_Replaced()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(SocketPath)!);
+        // A process that bound the path and died: the file stays, nobody listens. In a child,
+        // because .NET unlinks a socket file it bound when the socket is disposed.
+        var psi = new System.Diagnostics.ProcessStartInfo("/usr/bin/python3")
+        {
+            ArgumentList = { "-c", "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)", SocketPath },
+        };
+        using (var p = System.Diagnostics.Process.Start(psi)!)
+        {
+            Assert.True(p.WaitForExit(10_000));
+            Assert.Equal(0, p.ExitCode);
+        }
+        Assert.True(File.Exists(SocketPath));
+        await using UapiServer server = Start();
+        Assert.StartsWith("listen_port=51820\n", await ExchangeAsync("get=1\n\n"));
+    }
+
+    [Fact]
+    public async Task Start_LiveSocket_ThrowsIOException()
+    {
+        await using UapiServer first = Start();
+        var ex = Assert.Throws<IOException>(() => UapiServer.Start(SocketPath, Fake));
+        Assert.Contains("served by another process", ex.Message);
+        Assert.True(File.Exists(SocketPath));
+    }
+
+    [Fact]
+    public async Task ReadLine_OverlongLine_ConnectionClosed()
+    {
+        await using UapiServer server = Start();
+        Assert.Equal("", await ExchangeAsync(new string('x', UapiServer.MaxLineBytes + 10) + "\n"));
+    }
+}
