@@ -16,6 +16,14 @@ echo "== build (macOS variant, compiled on Linux)"
 dotnet build src/Daemon/Overlay.Daemon.csproj -c Release -nologo -v q -clp:ErrorsOnly -p:OverlayOs=MacOS -o artifacts/macos-check
 dotnet build src/Cli/Overlay.Cli.csproj -c Release -nologo -v q -clp:ErrorsOnly -p:OverlayOs=MacOS -o artifacts/macos-check
 
+# ---- package (macOS release tarballs; owned by the macOS spoke work, issue 6) ----
+# Framework-dependent osx-arm64 and osx-x64 tarballs in artifacts/release, then checks their
+# contents, the compiled platform variant and the launcher scripts. linux-x64 is built by
+# running scripts/package-macos.sh without --rid.
+echo "== package (macOS tarballs)"
+./scripts/package-macos.sh --verify --rid osx-arm64 --rid osx-x64
+# ---- end package ----
+
 if [ "$(id -u)" -ne 0 ]; then
   echo "note: not root: privileged network-namespace tests will be skipped (run as root to include them)"
 fi
