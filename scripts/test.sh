@@ -15,6 +15,8 @@ dotnet build Overlay.sln -c Release -nologo -v q -clp:ErrorsOnly
 echo "== build (macOS variant, compiled on Linux)"
 dotnet build src/Daemon/Overlay.Daemon.csproj -c Release -nologo -v q -clp:ErrorsOnly -p:OverlayOs=MacOS -o artifacts/macos-check
 dotnet build src/Cli/Overlay.Cli.csproj -c Release -nologo -v q -clp:ErrorsOnly -p:OverlayOs=MacOS -o artifacts/macos-check
+# The macOS-only struct/constant tests (*.MacOS.cs under tests/) must at least compile here.
+dotnet build tests/Overlay.Os.Tests/Overlay.Os.Tests.csproj -c Release -nologo -v q -clp:ErrorsOnly -p:OverlayOs=MacOS -o artifacts/macos-check-tests
 
 # ---- package (macOS release tarballs; owned by the macOS spoke work, issue 6) ----
 # Framework-dependent osx-arm64 and osx-x64 tarballs in artifacts/release, then checks their
