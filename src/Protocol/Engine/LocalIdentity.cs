@@ -40,6 +40,14 @@ public sealed class LocalIdentity
 
     public ReadOnlySpan<byte> PublicKey => _publicKey;
 
+    /// <summary>Zeroes the private key and the keys derived from it; the identity answers no handshake after this.</summary>
+    public void ZeroKeys()
+    {
+        CryptographicOperations.ZeroMemory(PrivateKey);
+        CryptographicOperations.ZeroMemory(Mac1Key);
+        CryptographicOperations.ZeroMemory(CookieKey);
+    }
+
     internal WireGuardPeer? FindPeer(ReadOnlySpan<byte> remoteStatic)
     {
         foreach (var peer in Peers)
