@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using Overlay.Protocol.Crypto;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Messages;

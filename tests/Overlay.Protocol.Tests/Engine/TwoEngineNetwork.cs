@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using System.Buffers.Binary;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Messages;

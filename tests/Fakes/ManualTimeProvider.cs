@@ -1,4 +1,4 @@
-namespace Overlay.Protocol.Tests.Engine;
+namespace Overlay.Tests.Fakes;
 
 /// <summary>A clock that moves only when told: timestamps in 100 ns ticks, wall time from a fixed start.</summary>
 public sealed class ManualTimeProvider : TimeProvider
