@@ -11,6 +11,8 @@ public sealed class FakeNode
     public required NodeEngine Engine { get; init; }
     public required FakeTun Tun { get; init; }
     public required FakeUdpPort Udp { get; init; }
+    /// <summary>Live policy and reload for this node (call between turns, as the loop thread would).</summary>
+    public required NodeConfigurator Configurator { get; init; }
     public string OverlayAddress => Config.LocalTunIp!.Value.Address.ToString();
 }
 
@@ -65,8 +67,13 @@ public sealed class FakeOverlay
         var tun = new FakeTun();
         FakeUdpPort udp = Network.Attach(underlay);
         IRolePolicy policy = isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
-        var engine = new NodeEngine(NodeSetupBuilder.Build(r.Config!), tun, [udp], Time, policy);
-        var node = new FakeNode { Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp };
+        NodeSetup setup = NodeSetupBuilder.Build(r.Config!);
+        var engine = new NodeEngine(setup, tun, [udp], Time, policy);
+        var node = new FakeNode
+        {
+            Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp,
+            Configurator = new NodeConfigurator(engine, r.Config!, setup),
+        };
         Nodes.Add(node);
         return node;
     }

@@ -1,3 +1,4 @@
+#pragma warning disable CA1416 // Unix file modes: this assembly runs on Linux and macOS only
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
