@@ -14,6 +14,10 @@ namespace Overlay.Hub;
 /// state for 1 s (device.IsUnderLoad); with one synchronous loop there is no queue, so we
 /// count handshake messages instead: more than <see cref="HandshakesPerTurnLimit"/> in one
 /// loop turn (a full receive burst) or <see cref="HandshakesPerSecondLimit"/> in a second.
+///
+/// The hub also remembers where its spokes were last heard (<see cref="EndpointMemory"/>)
+/// and initiates to them at start, so a hub restart does not wait for the spokes' 15 s
+/// re-handshake timer.
 /// </summary>
 public sealed class HubPolicy : IRolePolicy
 {
@@ -22,22 +26,57 @@ public sealed class HubPolicy : IRolePolicy
     /// <summary>UnderLoadAfterTime (wireguard-go device/constants.go): sticky for 1 s.</summary>
     public static readonly TimeSpan UnderLoadAfterTime = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often changed endpoints are written to the endpoint memory (at most).</summary>
+    public static readonly TimeSpan EndpointSaveInterval = TimeSpan.FromSeconds(10);
+
     private readonly TimeProvider _time;
+    private readonly EndpointMemory? _memory;
+    private readonly Action<string>? _warn;
+    private readonly Dictionary<int, Overlay.Protocol.Routing.UdpEndpoint> _saved = new();
+    private long _nextSave;
     private int _thisTurn;
     private int _thisSecond;
     private long _secondStart;
     private long _underLoadUntil;
     private long _now;
 
-    public HubPolicy(TimeProvider time)
+    public HubPolicy(TimeProvider time, EndpointMemory? memory = null, Action<string>? warn = null)
     {
         _time = time;
+        _memory = memory;
+        _warn = warn;
         _secondStart = time.GetTimestamp();
     }
 
     public string Role => "hub";
 
-    public void OnStart(NodeEngine node) { }
+    /// <summary>Initiates to every remembered endpoint of a peer that has no configured one.</summary>
+    public void OnStart(NodeEngine node)
+    {
+        if (_memory is null) return;
+        foreach (var (id, endpoint) in _memory.Load(_warn))
+        {
+            var peer = node.PeerById(id);
+            if (peer is null || !peer.Endpoint.IsNone) continue;
+            peer.Endpoint = endpoint;
+            _saved[id] = endpoint;
+            node.WireGuard.SendKeepalive(peer);
+        }
+        _nextSave = _time.GetTimestamp() + (long)(EndpointSaveInterval.TotalSeconds * _time.TimestampFrequency);
+    }
+
+    /// <summary>Writes the endpoint memory now if any endpoint changed (also called at shutdown).</summary>
+    public void SaveEndpoints(NodeEngine node)
+    {
+        if (_memory is null) return;
+        bool changed = false;
+        foreach (var p in node.WireGuard.Peers)
+            if (!p.Endpoint.IsNone && (!_saved.TryGetValue(p.Id, out var s) || s != p.Endpoint)) { changed = true; break; }
+        if (!changed) return;
+        var snapshot = EndpointMemory.Snapshot(node.WireGuard.Peers);
+        foreach (var (id, ep) in snapshot) _saved[id] = ep;
+        _memory.Save(snapshot, _warn);
+    }
 
     public void OnTurn(NodeEngine node)
     {
@@ -49,6 +88,11 @@ public sealed class HubPolicy : IRolePolicy
             _thisSecond = 0;
         }
         node.WireGuard.UnderLoad = _now < _underLoadUntil;
+        if (_memory is not null && _now >= _nextSave)
+        {
+            _nextSave = _now + (long)(EndpointSaveInterval.TotalSeconds * _time.TimestampFrequency);
+            SaveEndpoints(node);
+        }
     }
 
     public void OnHandshakeMessage(NodeEngine node)

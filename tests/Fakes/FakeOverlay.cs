@@ -11,6 +11,8 @@ public sealed class FakeNode
     public required NodeEngine Engine { get; init; }
     public required FakeTun Tun { get; init; }
     public required FakeUdpPort Udp { get; init; }
+    public required string Json { get; init; }
+    public required string Underlay { get; init; }
     /// <summary>Live policy and reload for this node (call between turns, as the loop thread would).</summary>
     public required NodeConfigurator Configurator { get; init; }
     public string OverlayAddress => Config.LocalTunIp!.Value.Address.ToString();
@@ -60,22 +62,37 @@ public sealed class FakeOverlay
         return o;
     }
 
-    public FakeNode Add(string name, string json, string underlay, bool isHub)
+    public FakeNode Add(string name, string json, string underlay, bool isHub, IRolePolicy? policy = null)
+    {
+        FakeNode node = Build(name, json, underlay, isHub, policy);
+        Nodes.Add(node);
+        return node;
+    }
+
+    /// <summary>Replaces node <paramref name="index"/> with a fresh process of the same config at the same underlay address, and starts it.</summary>
+    public FakeNode Restart(int index, IRolePolicy? policy = null)
+    {
+        FakeNode old = Nodes[index];
+        FakeNode node = Build(old.Name, old.Json, old.Underlay, old.Engine.Policy.Role == "hub", policy);
+        Nodes[index] = node;
+        node.Engine.Start();
+        return node;
+    }
+
+    private FakeNode Build(string name, string json, string underlay, bool isHub, IRolePolicy? policy)
     {
         ConfigLoadResult r = ConfigLoader.LoadJson(json, name);
         if (!r.Success) throw new InvalidOperationException(string.Join("\n", r.Errors));
         var tun = new FakeTun();
         FakeUdpPort udp = Network.Attach(underlay);
-        IRolePolicy policy = isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
+        policy ??= isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
         NodeSetup setup = NodeSetupBuilder.Build(r.Config!);
         var engine = new NodeEngine(setup, tun, [udp], Time, policy);
-        var node = new FakeNode
+        return new FakeNode
         {
-            Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp,
+            Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp, Json = json, Underlay = underlay,
             Configurator = new NodeConfigurator(engine, r.Config!, setup),
         };
-        Nodes.Add(node);
-        return node;
     }
 
     public void Start()

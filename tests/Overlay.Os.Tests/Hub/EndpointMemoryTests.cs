@@ -1,0 +1,77 @@
+using System.Text;
+using Overlay.Hub;
+using Overlay.Protocol.Routing;
+using Overlay.Tests.Fakes;
+
+namespace Overlay.Os.Tests.Hub;
+
+public sealed class EndpointMemoryTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("ovl-epmem-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static UdpEndpoint Ep(string s) => UdpEndpoint.From(System.Net.IPEndPoint.Parse(s));
+
+    [Fact]
+    public void SaveThenLoad_RoundTripsIPv4AndIPv6_FileIsPrivate()
+    {
+        var m = new EndpointMemory(Path.Combine(_dir, "sub", "hub.endpoints.json"));
+        Assert.True(m.Save([new(2, Ep("198.18.1.2:40000")), new(3, Ep("[2001:db8::3]:51000"))]));
+
+        var loaded = m.Load();
+
+        Assert.Equal(Ep("198.18.1.2:40000"), loaded[2]);
+        Assert.Equal(Ep("[2001:db8::3]:51000"), loaded[3]);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(m.Path));
+    }
+
+    [Fact]
+    public void Load_MissingOrCorruptFile_IsEmptyAndWarns()
+    {
+        var missing = new EndpointMemory(Path.Combine(_dir, "none.json"));
+        Assert.Empty(missing.Load());
+
+        string bad = Path.Combine(_dir, "bad.json");
+        File.WriteAllText(bad, "{ not json");
+        var warnings = new List<string>();
+        Assert.Empty(new EndpointMemory(bad).Load(warnings.Add));
+        Assert.Single(warnings);
+        Assert.Contains("starting without it", warnings[0]);
+    }
+
+    /// <summary>A restarted hub knows no spoke endpoint; without memory, relay waits for the spokes.</summary>
+    [Fact]
+    public void HubRestart_WithoutMemory_RelayWaitsForSpokeTimers()
+    {
+        var o = FakeOverlay.HubAndSpokes(2);
+        o.Start();
+
+        o.Restart(0);
+        o.Pump();
+        byte[] packet = IpPackets.Udp4("198.19.0.2", "198.19.0.3", Encoding.ASCII.GetBytes("after restart"));
+        o.Spoke(1).Tun.Inject(packet);
+        o.Pump();
+
+        Assert.Equal(0, o.Spoke(2).Tun.Written.Count);
+    }
+
+    [Fact]
+    public void HubRestart_WithMemory_HubInitiatesAndRelayResumesAtOnce()
+    {
+        string file = Path.Combine(_dir, "hub.endpoints.json");
+        var o = new FakeOverlay();
+        o.Add("hub", FakeOverlay.HubJson(2), "198.18.0.1:51820", isHub: true, new HubPolicy(o.Time, new EndpointMemory(file)));
+        for (int i = 1; i <= 2; i++) o.Add($"spoke{i}", FakeOverlay.SpokeJson(i), $"198.18.{i}.2:40000", isHub: false);
+        o.Start();
+        ((HubPolicy)o.Hub.Engine.Policy).SaveEndpoints(o.Hub.Engine); // as at shutdown
+
+        o.Restart(0, new HubPolicy(o.Time, new EndpointMemory(file)));
+        o.Pump();
+        byte[] packet = IpPackets.Udp4("198.19.0.2", "198.19.0.3", Encoding.ASCII.GetBytes("after restart"));
+        o.Spoke(1).Tun.Inject(packet);
+        o.Pump();
+
+        Assert.Equal(packet, o.Spoke(2).Tun.Written.DequeueCopy());
+        Assert.Equal(2, o.Hub.Engine.Counters.HandshakeInitiationsSent);
+    }
+}
