@@ -9,8 +9,8 @@ namespace Overlay.Cli;
 
 /// <summary>
 /// The subnetra command line: key tools (genpsk, genkey, pubkey), <c>export</c> (wg-quick config
-/// for a stock WireGuard peer) and <c>--print-network-plan</c>. Control-plane commands (status,
-/// policy) are added to <see cref="Build"/>'s root as further subcommands. Exit codes: 0 ok,
+/// for a stock WireGuard peer) and <c>--print-network-plan</c>, plus the control-plane commands
+/// (status, policy add|del|show, save, reload) that talk to a running daemon. Exit codes: 0 ok,
 /// 1 runtime failure, 2 usage or config error.
 /// </summary>
 public static class CliCommand
@@ -189,6 +189,9 @@ public static class CliCommand
         // --- status (control socket) ---
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(MetricsCommand.Create());
+        root.Subcommands.Add(PolicyCommand.CreatePolicy());
+        root.Subcommands.Add(PolicyCommand.CreateSave());
+        root.Subcommands.Add(PolicyCommand.CreateReload());
         return root;
     }
 

@@ -11,15 +11,19 @@ namespace Overlay.Daemon;
 
 /// <summary>
 /// The run mode of subnetrad (DESIGN.md §6): open the tun and sockets for a validated config,
-/// print the ready banner, run the poll loop until SIGTERM/SIGINT, then close everything and
-/// exit 0. Setup failures print the failing call and the fix and exit 1.
+/// load the saved policy rules, print the ready banner, run the poll loop until SIGTERM/SIGINT
+/// (SIGHUP reloads the config like <c>subnetra reload</c>), then close everything and exit 0.
+/// Setup failures print the failing call and the fix and exit 1.
 /// </summary>
 public static class DaemonRunner
 {
     public static int Run(OverlayConfig config, TextWriter stdout, TextWriter stderr, LogLevel level)
     {
         var log = new NodeLog(stderr, level);
-        IRolePolicy policy = config.Role == NodeRole.Spoke ? new SpokePolicy() : new HubPolicy(TimeProvider.System);
+        string statePath = PolicyStateFile.ResolvePath(config.TunName);
+        IRolePolicy policy = config.Role == NodeRole.Spoke
+            ? new SpokePolicy()
+            : new HubPolicy(TimeProvider.System, new EndpointMemory(EndpointMemoryPath(statePath)), log.Warn);
         NodeHost host;
         try
         {
@@ -31,11 +35,14 @@ public static class DaemonRunner
             return DaemonCommand.ExitFailure;
         }
 
+        LoadSavedRules(host, statePath, log);
+
         string socketPath = ControlPaths.Resolve();
         ControlServer control;
+        NodeControl handler;
         try
         {
-            var handler = new NodeControl(host, DaemonCommand.Version, socketPath);
+            handler = new NodeControl(host, DaemonCommand.Version, socketPath, statePath);
             control = ControlServer.Start(socketPath, handler.HandleAsync,
                 new ControlServerOptions { Log = m => log.Warn($"control: {m}") });
         }
@@ -53,18 +60,18 @@ public static class DaemonRunner
         {
             using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; host.Stop(); });
             using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; host.Stop(); });
-            // SIGHUP would end the process by default; until live reload exists, say so and keep running.
+            // SIGHUP: reload the config (as `subnetra reload`), off the signal thread.
             using var hup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
-                log.Warn("SIGHUP: live reload is not available in this version; restart subnetrad to apply config changes");
+                _ = Task.Run(() => ReloadOnSignalAsync(handler, log));
             });
             try
             {
                 string udp = string.Join(",", host.UdpPorts);
                 stdout.WriteLine($"subnetrad {DaemonCommand.Version} role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} tun={host.TunName} udp={udp} sock={control.SocketPath} [ready]");
                 stdout.Flush();
-                log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath}");
+                log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath} --tun {host.TunName}");
                 host.Run();
             }
             finally
@@ -72,9 +79,23 @@ public static class DaemonRunner
                 uapi?.DisposeAsync().AsTask().GetAwaiter().GetResult();
                 control.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
+            // The loop has stopped: this thread is the only one touching the node now.
+            if (policy is HubPolicy hub) hub.SaveEndpoints(host.Node);
             log.Info($"stopping: {Summary(host.Node)}");
         }
         return DaemonCommand.ExitOk;
+    }
+
+    /// <summary>
+    /// The hub's endpoint memory sits beside the policy state file:
+    /// /var/lib/subnetra/snr0.state.json -> /var/lib/subnetra/snr0.endpoints.json.
+    /// </summary>
+    public static string EndpointMemoryPath(string statePath)
+    {
+        string name = Path.GetFileName(statePath);
+        string stem = name.EndsWith(".state.json", StringComparison.Ordinal) ? name[..^".state.json".Length]
+            : name.EndsWith(".json", StringComparison.Ordinal) ? name[..^".json".Length] : name;
+        return Path.Combine(Path.GetDirectoryName(statePath) ?? ".", stem + ".endpoints.json");
     }
 
     /// <summary>Starts the WireGuard UAPI socket; a failure is a warning, never fatal.</summary>
@@ -90,6 +111,38 @@ public static class DaemonRunner
         {
             log.Warn($"{e.Message}; 'wg show {host.TunName}' will not work, everything else does");
             return null;
+        }
+    }
+
+    /// <summary>Installs the rules saved by <c>subnetra save</c>; problems are logged, never fatal.</summary>
+    private static void LoadSavedRules(NodeHost host, string statePath, NodeLog log)
+    {
+        var rules = PolicyStateFile.Load(statePath, out IReadOnlyList<string> errors);
+        foreach (string e in errors) log.Error($"{e} (entry ignored; fix or remove the file, then 'subnetra save' rewrites it)");
+        if (rules.Count == 0 && errors.Count == 0) return;
+        // The loop has not started yet: this thread is the only one touching the node.
+        int n = host.Configurator.LoadRules(rules, log.Warn);
+        log.Info($"loaded {n} policy rule(s) from {statePath}");
+    }
+
+    private static async Task ReloadOnSignalAsync(NodeControl handler, NodeLog log)
+    {
+        try
+        {
+            var reply = await handler.ReloadAsync(CancellationToken.None).ConfigureAwait(false);
+            if (reply.Ok)
+            {
+                foreach (string w in reply.Reload?.Warnings ?? []) log.Warn($"SIGHUP: {w}");
+                log.Info($"SIGHUP: {reply.Message}");
+            }
+            else
+            {
+                foreach (string line in (reply.Error ?? "").Split('\n')) log.Error($"SIGHUP: {line}");
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or ObjectDisposedException or OperationCanceledException)
+        {
+            log.Error($"SIGHUP: reload failed: {e.Message}");
         }
     }
 

@@ -13,6 +13,8 @@ public sealed class FakeNode
     public required FakeUdpPort Udp { get; init; }
     public required string Json { get; init; }
     public required string Underlay { get; init; }
+    /// <summary>Live policy and reload for this node (call between turns, as the loop thread would).</summary>
+    public required NodeConfigurator Configurator { get; init; }
     public string OverlayAddress => Config.LocalTunIp!.Value.Address.ToString();
 }
 
@@ -84,8 +86,13 @@ public sealed class FakeOverlay
         var tun = new FakeTun();
         FakeUdpPort udp = Network.Attach(underlay);
         policy ??= isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
-        var engine = new NodeEngine(NodeSetupBuilder.Build(r.Config!), tun, [udp], Time, policy);
-        return new FakeNode { Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp, Json = json, Underlay = underlay };
+        NodeSetup setup = NodeSetupBuilder.Build(r.Config!);
+        var engine = new NodeEngine(setup, tun, [udp], Time, policy);
+        return new FakeNode
+        {
+            Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp, Json = json, Underlay = underlay,
+            Configurator = new NodeConfigurator(engine, r.Config!, setup),
+        };
     }
 
     public void Start()

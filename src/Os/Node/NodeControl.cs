@@ -1,6 +1,9 @@
+using System.Net;
 using Overlay.Os.Control;
+using Overlay.Protocol.Config;
 using Overlay.Protocol.Control;
 using Overlay.Protocol.Engine;
+using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Node;
 
@@ -8,6 +11,9 @@ namespace Overlay.Os.Node;
 /// Answers control requests for a running node. The control server runs on its own
 /// threads; every request is posted to the loop thread (through the wake pipe) and built
 /// there, so the packet path never takes a lock and never waits on the control plane.
+/// Slow work stays off the loop: <c>save</c> writes its file here after taking the rules from
+/// the loop, and <c>reload</c> reads, validates and prepares the new config (DNS, key
+/// derivation) here before posting only the apply step.
 /// </summary>
 public sealed class NodeControl
 {
@@ -15,20 +21,41 @@ public sealed class NodeControl
     private readonly NodeHost _host;
     private readonly string _version;
     private readonly string _socketPath;
+    private readonly string _statePath;
+    private readonly SemaphoreSlim _reloadGate = new(1, 1);
 
-    public NodeControl(NodeHost host, string version, string socketPath)
+    public NodeControl(NodeHost host, string version, string socketPath, string? statePath = null)
     {
         _host = host;
         _version = version;
         _socketPath = socketPath;
+        _statePath = statePath ?? PolicyStateFile.ResolvePath(host.Config.TunName);
     }
 
+    /// <summary>The state file <c>save</c> writes.</summary>
+    public string StatePath => _statePath;
+
     public async ValueTask<ControlResponse> HandleAsync(ControlRequest request, CancellationToken ct)
+    {
+        switch (request.Command)
+        {
+            case ControlCommands.Reload:
+                return await ReloadAsync(ct).ConfigureAwait(false);
+            case ControlCommands.Save:
+                return await SaveAsync(ct).ConfigureAwait(false);
+            default:
+                return await OnLoopAsync(() => HandleOnLoop(request), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread and waits (bounded) for its reply.</summary>
+    private async Task<ControlResponse> OnLoopAsync(Func<ControlResponse> work, CancellationToken ct)
     {
         var done = new TaskCompletionSource<ControlResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _host.Post(() =>
         {
-            try { done.TrySetResult(HandleOnLoop(request)); }
+            try { done.TrySetResult(work()); }
+            catch (NodeConfigException e) { done.TrySetResult(ControlResponse.Failure(e.Message)); }
             catch (Exception e) { done.TrySetException(e); }
         });
         try
@@ -41,19 +68,105 @@ public sealed class NodeControl
         }
     }
 
-    private ControlResponse HandleOnLoop(ControlRequest request) => request.Command switch
+    private ControlResponse HandleOnLoop(ControlRequest request)
     {
-        ControlCommands.Status => ControlResponse.ForStatus(Snapshot(DateTimeOffset.UtcNow)),
-        _ => ControlResponse.Failure($"unknown command '{request.Command}'"),
-    };
+        NodeConfigurator cfg = _host.Configurator;
+        switch (request.Command)
+        {
+            case ControlCommands.Status:
+                return ControlResponse.ForStatus(Snapshot(DateTimeOffset.UtcNow));
+            case ControlCommands.PolicyAdd:
+                if (!PolicyRule.TryParse(request.Prefix, request.Action, request.PeerId, out PolicyRule rule, out string error))
+                    return ControlResponse.Failure(error);
+                string added = cfg.AddRule(rule);
+                return new ControlResponse { Ok = true, Message = added, Policy = cfg.View() };
+            case ControlCommands.PolicyDel:
+                if (!PolicyRule.TryParsePrefix(request.Prefix, out IPNetwork prefix, out string bad))
+                    return ControlResponse.Failure(bad);
+                string deleted = cfg.DeleteRule(prefix);
+                return new ControlResponse { Ok = true, Message = deleted, Policy = cfg.View() };
+            case ControlCommands.PolicyShow:
+                return new ControlResponse { Ok = true, Policy = cfg.View() };
+            default:
+                return ControlResponse.Failure($"unknown command '{request.Command}'");
+        }
+    }
+
+    /// <summary>Takes the rules from the loop, then writes the state file on this thread.</summary>
+    public async Task<ControlResponse> SaveAsync(CancellationToken ct)
+    {
+        PolicyRule[] rules = [];
+        ControlResponse taken = await OnLoopAsync(() =>
+        {
+            rules = _host.Configurator.Rules.Rules.ToArray();
+            return new ControlResponse { Ok = true };
+        }, ct).ConfigureAwait(false);
+        if (!taken.Ok) return taken;
+        try
+        {
+            PolicyStateFile.Save(_statePath, rules);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return ControlResponse.Failure($"cannot write state file {_statePath}: {e.Message}");
+        }
+        return new ControlResponse
+        {
+            Ok = true,
+            Message = $"saved {rules.Length} rule(s) to {_statePath}",
+            StateFile = _statePath,
+        };
+    }
+
+    /// <summary>
+    /// Re-reads the config file the daemon started with, validates it exactly as
+    /// <c>subnetrad --check</c> does, and applies it on the loop. An invalid file changes
+    /// nothing: the reply carries every error line as <c>--check</c> prints it.
+    /// </summary>
+    public async Task<ControlResponse> ReloadAsync(CancellationToken ct)
+    {
+        await _reloadGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            string path = _host.Config.SourcePath;
+            ConfigLoadResult result = ConfigLoader.LoadFile(path);
+            if (!result.Success)
+            {
+                return ControlResponse.Failure(
+                    $"reload refused, the running config stays; {path} is invalid:\n" + string.Join("\n", result.Errors.Select(e => e.ToString())));
+            }
+            OverlayConfig next = result.Config!;
+            NodeSetup setup;
+            try
+            {
+                setup = NodeSetupBuilder.Build(next);
+            }
+            catch (InvalidOperationException e)
+            {
+                return ControlResponse.Failure($"reload refused, the running config stays: {e.Message}");
+            }
+            var warnings = result.Warnings.Select(w => $"warning: {w}").ToArray();
+            return await OnLoopAsync(() =>
+            {
+                ReloadSummary summary = _host.Configurator.Reload(next, setup, warnings);
+                return new ControlResponse { Ok = true, Message = NodeConfigurator.Describe(summary), Reload = summary };
+            }, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _reloadGate.Release();
+        }
+    }
 
     /// <summary>Builds the status snapshot; call on the loop thread.</summary>
     public StatusSnapshot Snapshot(DateTimeOffset now)
     {
         NodeEngine node = _host.Node;
         var peers = new List<PeerStatus>();
-        foreach (WireGuardPeer p in node.WireGuard.Peers)
+        // In config order, also after a reload added or replaced peers.
+        foreach (WireGuardPeer? p in _host.Configurator.Config.Peers.Select(c => node.PeerById(c.Id)))
         {
+            if (p is null) continue;
             var allowed = ((NodePeer)p.Tag!).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
             peers.Add(PeerStatus.Create(p.Id, p.Name, p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
                 p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now));

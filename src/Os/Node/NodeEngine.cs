@@ -24,14 +24,15 @@ public sealed class NodeEngine : IWireGuardOutput
     public const int MaxBatchesPerTurn = 8;
 
     private readonly WireGuardEngine _wg;
-    private readonly ForwardingTable _table;
+    // Replaced together by SetRouting on the loop thread, between packets (never during one).
+    private ForwardingTable _table;
+    private WireGuardPeer?[] _byIndex;
     private readonly ITunPort _tun;
     private readonly IUdpPort[] _udp;
     private readonly DatagramBatch _rx;
     private readonly DatagramBatch[] _tx;
     private readonly byte[] _tunFrame;
     private readonly WireGuardPeer?[] _byId = new WireGuardPeer?[65536];
-    private readonly WireGuardPeer[] _byIndex;
     private readonly IRolePolicy _policy;
     private int _currentSocket;
 
@@ -58,14 +59,37 @@ public sealed class NodeEngine : IWireGuardOutput
         _tunFrame = GC.AllocateArray<byte>(frameSize, pinned: true);
         if (setup.ExplicitIdentity is not null) _wg.SetExplicitIdentity(setup.ExplicitIdentity);
         _byIndex = new WireGuardPeer[setup.Peers.Count];
-        for (int i = 0; i < setup.Peers.Count; i++)
-        {
-            NodePeerSetup p = setup.Peers[i];
-            WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
-            peer.Tag = new NodePeer(p.AllowedSources);
-            _byId[p.Id] = peer;
-            _byIndex[i] = peer;
-        }
+        for (int i = 0; i < setup.Peers.Count; i++) _byIndex[i] = AddPeer(setup.Peers[i]);
+    }
+
+    /// <summary>
+    /// Adds a peer (start, reload). It is reachable through the forwarding table only once a
+    /// table and index map naming it are installed with <see cref="SetRouting"/>. Loop thread only.
+    /// </summary>
+    public WireGuardPeer AddPeer(NodePeerSetup p)
+    {
+        WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
+        peer.Tag = new NodePeer(p.AllowedSources);
+        _byId[p.Id] = peer;
+        return peer;
+    }
+
+    /// <summary>Removes a peer: its keys are zeroed and packets routed to it are dropped (<c>no_route</c>). Loop thread only.</summary>
+    public void RemovePeer(WireGuardPeer peer)
+    {
+        if (ReferenceEquals(PeerById(peer.Id), peer)) _byId[peer.Id] = null;
+        _wg.RemovePeer(peer);
+    }
+
+    /// <summary>
+    /// Installs a new forwarding table and the map from its peer indices to peers. Called on
+    /// the loop thread between packets, so no packet sees half a change and none is dropped
+    /// by the swap itself.
+    /// </summary>
+    public void SetRouting(ForwardingTable table, WireGuardPeer?[] peersByIndex)
+    {
+        _byIndex = peersByIndex;
+        _table = table;
     }
 
     public WireGuardPeer? PeerById(int id) => (uint)id < (uint)_byId.Length ? _byId[id] : null;

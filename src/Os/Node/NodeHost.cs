@@ -19,14 +19,18 @@ public sealed class NodeHost : IDisposable
     private readonly NodeMonitor _monitor;
 
     public NodeEngine Node { get; }
+    /// <summary>The config the daemon started with (tun, ports, MTU never change while it runs).</summary>
     public OverlayConfig Config { get; }
+    /// <summary>Live policy and reload; use on the loop thread only (<see cref="Post"/>).</summary>
+    public NodeConfigurator Configurator { get; }
     public string TunName => _tun.Name;
     public IReadOnlyList<int> UdpPorts { get; }
     public DateTimeOffset StartedAt { get; }
 
-    private NodeHost(OverlayConfig config, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeEngine node, NodeLog log)
+    private NodeHost(OverlayConfig config, NodeSetup setup, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeEngine node, NodeLog log)
     {
         Config = config;
+        Configurator = new NodeConfigurator(node, config, setup);
         _tun = tun;
         _sockets = sockets;
         _loop = loop;
@@ -56,7 +60,7 @@ public sealed class NodeHost : IDisposable
             var node = new NodeEngine(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
             loop.Register(tun.Handle, new TunReadable(node));
             for (int i = 0; i < sockets.Count; i++) loop.Register(sockets[i].Handle, new UdpReadable(node, i));
-            return new NodeHost(config, tun, sockets.ToArray(), loop, node, log);
+            return new NodeHost(config, setup, tun, sockets.ToArray(), loop, node, log);
         }
         catch
         {

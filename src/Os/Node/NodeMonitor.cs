@@ -42,6 +42,12 @@ internal sealed class NodeMonitor(NodeEngine node, NodeLog log) : ILoopDriver
             }
             _seen[peer] = (peer.LastHandshake, session);
         }
+        // A reload removed or replaced peers: forget them.
+        if (_seen.Count > node.WireGuard.Peers.Count)
+        {
+            var live = new HashSet<WireGuardPeer>(node.WireGuard.Peers);
+            foreach (WireGuardPeer gone in _seen.Keys.Where(p => !live.Contains(p)).ToArray()) _seen.Remove(gone);
+        }
     }
 
     private static string ProtocolAge(WireGuardPeer peer) =>

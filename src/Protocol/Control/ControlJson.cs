@@ -17,6 +17,7 @@ namespace Overlay.Protocol.Control;
 [JsonSerializable(typeof(ControlRequest))]
 [JsonSerializable(typeof(ControlResponse))]
 [JsonSerializable(typeof(StatusSnapshot))]
+[JsonSerializable(typeof(PolicyStateDocument))]
 public partial class ControlJsonContext : JsonSerializerContext;
 
 /// <summary>
@@ -43,6 +44,7 @@ public static class ControlJson
     public static JsonTypeInfo<ControlRequest> Request => Context.ControlRequest;
     public static JsonTypeInfo<ControlResponse> Response => Context.ControlResponse;
     public static JsonTypeInfo<StatusSnapshot> Status => Context.StatusSnapshot;
+    public static JsonTypeInfo<PolicyStateDocument> PolicyState => Context.PolicyStateDocument;
 
     /// <summary>
     /// Parses one request line (without its '\n'). Fails with a one-sentence reason on
@@ -87,6 +89,14 @@ public static class ControlJson
         if (!ControlCommands.IsKnown(request.Command))
         {
             error = $"unknown command '{request.Command}'; known commands: {string.Join(", ", ControlCommands.All)}";
+            request = null;
+            return false;
+        }
+        IReadOnlyList<string> allowed = ControlCommands.FieldsOf(request.Command);
+        foreach (string field in request.FieldsSet())
+        {
+            if (allowed.Contains(field)) continue;
+            error = $"invalid request: field '{field}' does not apply to command '{request.Command}'";
             request = null;
             return false;
         }

@@ -19,6 +19,22 @@ public sealed class ControlResponse
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public StatusSnapshot? Status { get; init; }
 
+    /// <summary>One line for people: what a policy, save or reload command did.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Message { get; init; }
+
+    /// <summary><c>policy_add</c>, <c>policy_del</c>, <c>policy_show</c>: the rules and the effective table after the command.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PolicyView? Policy { get; init; }
+
+    /// <summary><c>save</c>: the state file written.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? StateFile { get; init; }
+
+    /// <summary><c>reload</c>: what changed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ReloadSummary? Reload { get; init; }
+
     public static ControlResponse Failure(string error) => new() { Ok = false, Error = error };
 
     public static ControlResponse ForStatus(StatusSnapshot status) => new() { Ok = true, Status = status };

@@ -47,6 +47,14 @@ public sealed class LocalIdentity
     /// </summary>
     public void CopyPrivateKey(Span<byte> destination) => PrivateKey.CopyTo(destination);
 
+    /// <summary>Zeroes the private key and the keys derived from it; the identity answers no handshake after this.</summary>
+    public void ZeroKeys()
+    {
+        CryptographicOperations.ZeroMemory(PrivateKey);
+        CryptographicOperations.ZeroMemory(Mac1Key);
+        CryptographicOperations.ZeroMemory(CookieKey);
+    }
+
     internal WireGuardPeer? FindPeer(ReadOnlySpan<byte> remoteStatic)
     {
         foreach (var peer in Peers)

@@ -132,7 +132,12 @@ public sealed class WireGuardEngine
         _byId.Remove(peer.Id);
         if (_byEndpoint.TryGetValue(peer.Endpoint, out var p) && ReferenceEquals(p, peer)) _byEndpoint.Remove(peer.Endpoint);
         peer.Local.Peers.Remove(peer);
-        if (peer.Local.Peers.Count == 0) _identities.Remove(peer.Local);
+        if (peer.Local.Peers.Count == 0)
+        {
+            _identities.Remove(peer.Local);
+            // A per-link (PSK-derived) identity serves only this peer: its private key goes too.
+            if (!ReferenceEquals(peer.Local, _explicit)) peer.Local.ZeroKeys();
+        }
         CryptographicOperations.ZeroMemory(peer.Psk);
         CryptographicOperations.ZeroMemory(peer.StaticStatic);
     }

@@ -78,7 +78,8 @@ public sealed class WireGuardPeer
     }
 
     public int Id { get; }
-    public string Name { get; }
+    /// <summary>A label (status, logs); a config reload may rename a peer without touching its session.</summary>
+    public string Name { get; set; }
     public LocalIdentity Local { get; }
     public ReadOnlySpan<byte> RemoteStatic => _remoteStatic;
     public object? Tag { get; set; }

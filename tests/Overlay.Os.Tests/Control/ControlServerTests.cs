@@ -167,8 +167,8 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Theory]
-    [InlineData("{\"command\":\"status\",\"all\":true}", "unknown field 'all'; known fields: command")]
-    [InlineData("{\"command\":\"shutdown\"}", "unknown command 'shutdown'; known commands: status")]
+    [InlineData("{\"command\":\"status\",\"all\":true}", "unknown field 'all'; known fields: command, prefix, action, peer_id")]
+    [InlineData("{\"command\":\"shutdown\"}", "unknown command 'shutdown'; known commands: status, policy_add, policy_del, policy_show, save, reload")]
     [InlineData("{}", "missing field 'command'")]
     public async Task Serve_InvalidRequest_RepliesOneLineError(string line, string expected)
     {

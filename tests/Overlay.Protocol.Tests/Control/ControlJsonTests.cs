@@ -24,7 +24,7 @@ public class ControlJsonTests
     {
         Assert.False(Parse("{\"command\":\"status\",\"verbose\":true}", out var request, out var error));
         Assert.Null(request);
-        Assert.Equal("invalid request: unknown field 'verbose'; known fields: command", error);
+        Assert.Equal("invalid request: unknown field 'verbose'; known fields: command, prefix, action, peer_id", error);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public class ControlJsonTests
     public void TryParseRequest_UnknownCommand_FailsListingKnownCommands()
     {
         Assert.False(Parse("{\"command\":\"reboot\"}", out _, out var error));
-        Assert.Equal("unknown command 'reboot'; known commands: status", error);
+        Assert.Equal("unknown command 'reboot'; known commands: status, policy_add, policy_del, policy_show, save, reload", error);
     }
 
     [Theory]
