@@ -232,9 +232,15 @@ public sealed class Node
     /// <summary>A control-socket path private to this node (namespaces share the filesystem, so /run/subnetra would collide).</summary>
     public string ControlSocketPath => Path.Combine(HarnessRun.TempDirectory, Ns + ".sock");
 
-    /// <summary><c>SUBNETRA_SOCK=&lt;ControlSocketPath&gt;</c>, the environment for this node's daemon and CLI.</summary>
+    /// <summary>A state-file path private to this node (the hub's endpoint memory sits beside it), inside the run's temp directory.</summary>
+    public string StatePath => Path.Combine(HarnessRun.TempDirectory, Ns + ".state.json");
+
+    /// <summary>
+    /// <c>SUBNETRA_SOCK=&lt;ControlSocketPath&gt;</c> and <c>SUBNETRA_STATE=&lt;StatePath&gt;</c>, the environment
+    /// for this node's daemon and CLI, so nothing is written outside the run's temp directory.
+    /// </summary>
     public IReadOnlyDictionary<string, string> DaemonEnvironment =>
-        new Dictionary<string, string> { [DaemonBinaries.SocketVariable] = ControlSocketPath };
+        new Dictionary<string, string> { [DaemonBinaries.SocketVariable] = ControlSocketPath, ["SUBNETRA_STATE"] = StatePath };
 
     /// <summary>
     /// Starts <c>subnetrad args...</c> in this namespace with <see cref="DaemonEnvironment"/> plus <paramref name="extraEnvironment"/>;
