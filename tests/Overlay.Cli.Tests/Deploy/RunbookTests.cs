@@ -123,32 +123,50 @@ public sealed class RunbookTests
     [MemberData(nameof(Commands))]
     public void RunbookCommand_ExistsInHelp(string markdown, int line, string command)
     {
-        string[] words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        int comment = command.IndexOf(" #", StringComparison.Ordinal);
+        string text = comment >= 0 ? command[..comment] : command;
+        string[] words = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         words = words.TakeWhile(w => w is not (">" or "<" or "2>&1") && !w.StartsWith('>')).ToArray();
+        // "subnetra 0.1.0" in a block is the output of --version, not a command.
+        if (words.Length == 2 && Regex.IsMatch(words[1], @"^\d+\.\d+\.\d+$")) return;
         bool daemon = Path.GetFileName(words[0]) == "subnetrad";
         string help;
+        string shown;
         if (daemon)
         {
             help = Harness.Daemon("--help").Out;
-        }
-        else if (words.Length > 1 && !words[1].StartsWith('-'))
-        {
-            var root = CliCommand.Build(TextReader.Null, TextWriter.Null, TextWriter.Null);
-            Assert.True(root.Subcommands.Any(c => c.Name == words[1]),
-                $"{markdown}:{line}: '{command}': subnetra has no command '{words[1]}' (has: {string.Join(", ", root.Subcommands.Select(c => c.Name))})");
-            var r = Harness.Cli("", words[1], "--help");
-            Assert.True(r.Exit == 0, $"{markdown}:{line}: '{command}': subnetra has no command '{words[1]}'\n{r.Err}");
-            help = r.Out;
+            shown = "subnetrad";
         }
         else
         {
-            help = Harness.Cli("", "--help").Out;
+            // Walk nested subcommands (subnetra policy add ...) as far as the words name them.
+            System.CommandLine.Command cmd = CliCommand.Build(TextReader.Null, TextWriter.Null, TextWriter.Null);
+            var path = new List<string>();
+            foreach (string w in words.Skip(1))
+            {
+                if (w.StartsWith('-') || w.StartsWith('[')) break;
+                var sub = cmd.Subcommands.FirstOrDefault(c => c.Name == w);
+                if (sub is null)
+                {
+                    Assert.True(path.Count > 0 || cmd.Arguments.Count > 0,
+                        $"{markdown}:{line}: '{command}': subnetra has no command '{w}' (has: {string.Join(", ", cmd.Subcommands.Select(c => c.Name))})");
+                    break;
+                }
+                cmd = sub;
+                path.Add(w);
+            }
+            var r = Harness.Cli("", [.. path, "--help"]);
+            Assert.True(r.Exit == 0, $"{markdown}:{line}: '{command}': subnetra {string.Join(' ', path)} --help failed\n{r.Err}");
+            help = r.Out;
+            shown = "subnetra " + string.Join(' ', path);
         }
-        foreach (string flag in words.Skip(1).Where(w => w.StartsWith('-')))
+        foreach (string word in words.Skip(1))
         {
+            string flag = word.Trim('[', ']');
+            if (!flag.StartsWith('-')) continue;
             string name = flag.Split('=')[0];
             Assert.True(Regex.IsMatch(help, $@"(^|[\s,]){Regex.Escape(name)}([\s,]|$)", RegexOptions.Multiline),
-                $"{markdown}:{line}: '{command}': flag {name} is not in the --help of {(daemon ? "subnetrad" : "subnetra " + (words.Length > 1 ? words[1] : ""))}");
+                $"{markdown}:{line}: '{command}': flag {name} is not in the --help of {shown}");
         }
     }
 }
