@@ -45,6 +45,7 @@ public sealed class WireGuardEngine
 
     private long _now;
     private int _scanBudgetLeft;
+    private int _scanCursor;
 
     public WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output)
         : this(time, counters, output, null)
@@ -265,6 +266,10 @@ public sealed class WireGuardEngine
     private void SendHandshakeInitiation(WireGuardPeer peer, bool isRetry)
     {
         if (!isRetry) peer.HandshakeAttempts = 0;
+        // A roaming peer the hub has never heard from has nowhere to send to: building and
+        // retransmitting initiations (two X25519 each) would only produce no_endpoint drops.
+        // Its staged packets wait for the peer's own handshake.
+        if (peer.Endpoint.IsNone) return;
         // Rate limit: at most one initiation per REKEY_TIMEOUT (send.go SendHandshakeInitiation).
         if (_now - peer.LastSentHandshake < _rekeyTimeout) return;
         peer.LastSentHandshake = _now;
@@ -458,12 +463,19 @@ public sealed class WireGuardEngine
         {
             if (Mac1Matches(_explicit, message)) { reason = default; return _explicit; }
         }
-        for (int i = 0; i < _identities.Count; i++)
+        // The scan resumes where the last one ran out of budget, so with more identities than
+        // one turn's budget every identity is still reached within a few turns.
+        int count = _identities.Count;
+        if (_scanCursor >= count) _scanCursor = 0;
+        for (int n = 0; n < count; n++)
         {
+            int i = _scanCursor + n;
+            if (i >= count) i -= count;
             LocalIdentity candidate = _identities[i];
             if (ReferenceEquals(candidate, first) || ReferenceEquals(candidate, _explicit)) continue;
             if (_scanBudgetLeft <= 0)
             {
+                _scanCursor = i;
                 reason = DropReason.Mac1ScanBudget;
                 return null;
             }

@@ -92,6 +92,49 @@ public class ResponderSelectionTests
         Assert.Equal(Links, hub.Engine.Mac1ScanTrials);
     }
 
+    /// <summary>Regression (review): a peer never heard from (no endpoint) gets no initiation, so no X25519 work and no retransmits.</summary>
+    [Fact]
+    public void SendPacket_PeerWithoutEndpoint_StagesWithoutInitiating()
+    {
+        var hub = new Hub();
+        WireGuardPeer peer = hub.Engine.FindPeer(7)!;
+        var frame = new byte[128];
+        frame[16] = 0x45;
+        frame[19] = 20;
+
+        Assert.Equal(SendResult.Staged, hub.Engine.SendPacket(peer, frame, 20));
+        hub.Time.Advance(TimeSpan.FromSeconds(30));
+        hub.Engine.BeginTurn();
+        hub.Engine.Tick();
+
+        Assert.Empty(hub.Output.Sent);
+        Assert.Equal(0, hub.Counters.HandshakeInitiationsSent);
+        Assert.Equal(1, peer.StagedCount);
+    }
+
+    /// <summary>Regression (review): with more identities than one turn's budget, the scan must resume, not restart at 0.</summary>
+    [Fact]
+    public void Initiation_MoreLinksThanBudget_ScanResumesAcrossTurnsUntilFound()
+    {
+        var hub = new Hub();
+        hub.Engine.Mac1ScanBudgetPerTurn = 300;
+        byte[] init = SpokeInitiation(Links, hub.Time);
+        var source = new UdpEndpoint([198, 18, 3, 232], 40000);
+
+        for (int turn = 1; turn <= 3; turn++)
+        {
+            hub.Engine.BeginTurn();
+            Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(init, source).Reason);
+            Assert.Equal(300 * turn, hub.Engine.Mac1ScanTrials);
+        }
+        hub.Engine.BeginTurn();
+        var r = hub.Engine.ProcessDatagram(init, source);
+
+        Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
+        Assert.Equal(Links, r.Peer!.Id);
+        Assert.Equal(Links, hub.Engine.Mac1ScanTrials); // every identity tried exactly once over four turns
+    }
+
     [Fact]
     public void Initiation_JunkMac1_CostsAtMostTheRemainingBudget()
     {
