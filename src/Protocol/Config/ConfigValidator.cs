@@ -83,8 +83,9 @@ internal sealed class ConfigValidator
         int? listenPort = top.TryGetValue("listen_port", out var lpNode) ? Integer(lpNode, 0, 65535) : null;
         if (top.TryGetValue("listen_ports", out var lpsNode))
         {
+            // Subnetra ignores listen_port when listen_ports is present; so do we, but say so.
             if (lpNode is not null)
-                Error("listen_ports", "cannot be combined with listen_port; keep one (listen_ports opens one socket per port)");
+                Warn("listen_port", "ignored because listen_ports is set (listen_ports opens one socket per port)");
             listenPorts = ListenPorts(lpsNode);
         }
 
@@ -151,7 +152,7 @@ internal sealed class ConfigValidator
             mtu = m;
         }
 
-        if (role == NodeRole.Hub) CheckHub(peers, listenPort, localRoutes, remoteRoutes, lrNode, rrNode);
+        if (role == NodeRole.Hub) CheckHub(peers, listenPort, localTunIp, localRoutes, remoteRoutes, lrNode, rrNode);
         if (role == NodeRole.Spoke) CheckSpoke(peers, localTunIp, localRoutes, lrNode);
 
         bool anyExplicit = false;
@@ -212,8 +213,8 @@ internal sealed class ConfigValidator
 
     // ---------------------------------------------------------------- role rules
 
-    private void CheckHub(List<PeerDraft> peers, int? listenPort, List<IPNetwork> localRoutes, List<IPNetwork> remoteRoutes,
-        ConfigNode? lrNode, ConfigNode? rrNode)
+    private void CheckHub(List<PeerDraft> peers, int? listenPort, InterfaceAddress? localTunIp, List<IPNetwork> localRoutes,
+        List<IPNetwork> remoteRoutes, ConfigNode? lrNode, ConfigNode? rrNode)
     {
         if (listenPort == 0)
             Error("listen_port", "a hub must listen on a fixed port (1..65535) so spokes can reach it; 0 means ephemeral");
@@ -231,9 +232,15 @@ internal sealed class ConfigValidator
                 continue;
             }
             for (int k = 0; k < p.AllowedSrc.Count; k++)
+            {
                 if (p.AllowedSrc[k].PrefixLength == 0)
                     Error(p.AllowedSrcPath(k),
                         $"{p.AllowedSrc[k]} is too broad on a hub: a hub peer's allowed_src is also its relay destination, so /0 would capture all traffic");
+                // The hub's own address routes to its tun; a spoke allowed to send from it could impersonate the hub.
+                else if (localTunIp is InterfaceAddress own && p.AllowedSrc[k].Contains(own.Address))
+                    Error(p.AllowedSrcPath(k),
+                        $"{p.AllowedSrc[k]} contains the hub's own local_tun_ip {own.Address}; a spoke must not send from the hub's address");
+            }
         }
         // Pairwise overlap: a destination must name exactly one spoke.
         for (int i = 0; i < peers.Count; i++)

@@ -102,7 +102,6 @@ public class ConfigLoaderTests
     [InlineData("\"negotiation_version\": 2,", "negotiation_version", "must be 1")]
     [InlineData("\"local_routes\": \"198.18.0.2/32\",", "local_routes", "expected an array")]
     [InlineData("\"local_routes\": [\"0.0.0.0/0\"],", "local_routes[0]", "too broad")]
-    [InlineData("\"listen_port\": 1, \"listen_ports\": [2],", "listen_ports", "cannot be combined with listen_port")]
     [InlineData("\"listen_ports\": [51820, 51820],", "listen_ports[1]", "duplicate port 51820")]
     [InlineData("\"Role\": \"spoke\",", "Role", "invalid JSON")]
     [InlineData("\"psk\": \"x\",", "psk", "put a psk on each peers[] entry")]
@@ -274,6 +273,24 @@ public class ConfigLoaderTests
         Assert.Empty(r.Errors);
         Assert.Equal(IPNetwork.Parse("198.18.0.0/24"), r.Config!.RemoteRoutes[0]);
         Assert.Contains(r.Warnings, w => w.Contains("remote_routes[0]: 198.18.0.9/24 has host bits set; using 198.18.0.0/24"));
+    }
+
+    /// <summary>Subnetra compatibility (review): listen_ports wins over listen_port, with a warning, as in Subnetra.</summary>
+    [Fact]
+    public void LoadJson_ListenPortAndListenPorts_ListenPortsWinsWithWarning()
+    {
+        var r = Load(ConfigJson.Spoke("\"listen_port\": 1, \"listen_ports\": [2, 3],"));
+        Assert.Empty(r.Errors);
+        Assert.Equal(new ushort[] { 2, 3 }, r.Config!.EffectiveListenPorts);
+        Assert.Contains(r.Warnings, w => w.Contains("listen_port: ignored because listen_ports is set"));
+    }
+
+    /// <summary>Regression (review): a spoke allowed to send from the hub's own address could impersonate the hub.</summary>
+    [Fact]
+    public void LoadJson_HubPeerAllowedSrcCoversHubAddress_Refused()
+    {
+        var r = Load(ConfigJson.Hub().Replace("\"allowed_src\": \"198.18.0.2/32\"", "\"allowed_src\": \"198.18.0.0/31\""));
+        AssertError(r, "peers[0].allowed_src", "contains the hub's own local_tun_ip 198.18.0.1");
     }
 
     [Fact]
