@@ -80,7 +80,7 @@ public sealed class HubPolicy : IRolePolicy
 
     public void OnTurn(NodeEngine node)
     {
-        _now = _time.GetTimestamp();
+        _now = node.WireGuard.Now; // the turn's one clock read
         _thisTurn = 0;
         if (_time.GetElapsedTime(_secondStart, _now) >= TimeSpan.FromSeconds(1))
         {

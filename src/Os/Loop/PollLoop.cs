@@ -59,6 +59,9 @@ public sealed unsafe class PollLoop : IDisposable
     /// <summary>POLLERR/POLLHUP/POLLNVAL reports seen on registered fds.</summary>
     public long ErrorEventCount => Volatile.Read(ref _errorEvents);
 
+    /// <summary>Called on the loop thread when an fd is muted (fd, revents), so the owner can log it: a muted tun or UDP fd means a dead node.</summary>
+    public Action<int, short>? FdMuted { get; set; }
+
     /// <summary>Registered fds the loop stopped polling because they kept reporting errors (or POLLNVAL).</summary>
     public long MutedFdCount => Volatile.Read(ref _mutedFds);
 
@@ -173,7 +176,6 @@ public sealed unsafe class PollLoop : IDisposable
 
     private void Turn(ILoopDriver driver)
     {
-        driver.BeginTurn();
         if (_needsCompaction) Compact();
 
         int timeout = TimeoutMs(driver.NextDeadlineTimestamp, TimeProvider.System.GetTimestamp(), TimeProvider.System.TimestampFrequency);
@@ -189,6 +191,10 @@ public sealed unsafe class PollLoop : IDisposable
                 Environment.FailFast($"poll(2) failed in the event loop: {new Errno(-ready)}");
             ready = 0;
         }
+
+        // The turn's one clock read happens after poll returns: everything handled below sees
+        // the time it arrived, not the time the wait began (up to MaxTimeoutMs earlier).
+        driver.BeginTurn();
 
         for (int i = 0; i < polled && ready > 0; i++)
         {
@@ -237,6 +243,7 @@ public sealed unsafe class PollLoop : IDisposable
             // poll(2) ignores negative fds; keep the fd recoverable for Unregister.
             _fds[i].Fd = -_fds[i].Fd - 1;
             _mutedFds++;
+            FdMuted?.Invoke(-_fds[i].Fd - 1, revents);
         }
     }
 

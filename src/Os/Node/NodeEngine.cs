@@ -37,6 +37,8 @@ public sealed class NodeEngine : IWireGuardOutput
     private int _currentSocket;
 
     public Counters Counters { get; }
+    /// <summary>The clock the engine runs on (the WireGuard engine's timestamps are in its units).</summary>
+    public TimeProvider Time { get; }
     public WireGuardEngine WireGuard => _wg;
     public ForwardingTable Table => _table;
     public int Mtu { get; }
@@ -46,6 +48,7 @@ public sealed class NodeEngine : IWireGuardOutput
     {
         ArgumentOutOfRangeException.ThrowIfZero(udp.Length);
         Counters = new Counters();
+        Time = time;
         Mtu = setup.Mtu;
         _tun = tun;
         _udp = udp;

@@ -60,6 +60,10 @@ public sealed class NodeHost : IDisposable
             var node = new NodeEngine(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
             loop.Register(tun.Handle, new TunReadable(node));
             for (int i = 0; i < sockets.Count; i++) loop.Register(sockets[i].Handle, new UdpReadable(node, i));
+            string tunName = tun.Name;
+            loop.FdMuted = (fd, revents) => log.Error(
+                $"poll stopped watching fd {fd} ({(fd == tun.Handle ? "tun " + tunName : "a UDP socket")}) after repeated errors (revents 0x{revents:x}); " +
+                "the node cannot move packets through it: restart subnetrad");
             return new NodeHost(config, setup, tun, sockets.ToArray(), loop, node, log);
         }
         catch

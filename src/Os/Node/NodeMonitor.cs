@@ -24,7 +24,7 @@ internal sealed class NodeMonitor(NodeEngine node, NodeLog log) : ILoopDriver
         node.EndTurn();
         long now = node.WireGuard.Now;
         if (now < _nextScan || !log.Enabled(LogLevel.Info)) return;
-        _nextScan = now + TimeProvider.System.TimestampFrequency;
+        _nextScan = now + node.Time.TimestampFrequency;
         foreach (WireGuardPeer peer in node.WireGuard.Peers)
         {
             _seen.TryGetValue(peer, out var before);

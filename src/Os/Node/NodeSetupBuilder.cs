@@ -47,7 +47,8 @@ public static class NodeSetupBuilder
                 RemoteStatic = remote,
                 Psk = p.Psk,
                 Endpoint = Resolve(config, p, resolve),
-                PersistentKeepaliveSeconds = config.Role == NodeRole.Spoke ? config.KeepaliveSecs : 0,
+                // keepalive_secs applies to every role (the hub's default is 0); an explicit value wins, as in Subnetra.
+                PersistentKeepaliveSeconds = config.KeepaliveSecs,
                 AllowedSources = new AllowedSources(p.EffectiveAllowedSources),
             });
         }

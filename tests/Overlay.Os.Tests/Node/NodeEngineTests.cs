@@ -197,6 +197,24 @@ public sealed class NodeEngineTests
         Assert.True(o.Hub.Engine.WireGuard.Peers[0].HasSession);
     }
 
+    /// <summary>Regression (review): keepalive_secs on a hub was accepted but ignored.</summary>
+    [Fact]
+    public void HubWithKeepaliveSecs_SendsPersistentKeepalives()
+    {
+        var o = new FakeOverlay();
+        o.Add("hub", FakeOverlay.HubJson(1).Replace("\"listen_port\": 51820", "\"listen_port\": 51820, \"keepalive_secs\": 5"),
+            "198.18.0.1:51820", isHub: true);
+        o.Add("spoke1", FakeOverlay.SpokeJson(1).Replace("\"listen_port\": 40000", "\"listen_port\": 40000, \"keepalive_secs\": 0"),
+            "198.18.1.2:40000", isHub: false);
+        o.Spoke(1).Tun.Inject(IpPackets.Udp4("198.19.0.2", "198.19.0.1", Payload("hello"))); // the spoke dials on demand
+        o.Start();
+        long before = o.Hub.Engine.Counters.KeepalivesSent;
+
+        o.Advance(TimeSpan.FromSeconds(12));
+
+        Assert.True(o.Hub.Engine.Counters.KeepalivesSent >= before + 2, $"hub keepalives: {o.Hub.Engine.Counters.KeepalivesSent - before}");
+    }
+
     [Fact]
     public void Relay_TenThousandPackets_AllocatesNothingPerPacket()
     {
