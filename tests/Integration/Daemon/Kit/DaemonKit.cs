@@ -6,19 +6,11 @@ namespace Overlay.Integration.Tests.Daemon.Kit;
 /// <summary>Skip guards and bounded waits shared by the Daemon and Interop tests.</summary>
 public static class DaemonKit
 {
-    private static readonly Lazy<string?> StubProbe = new(ProbeStub);
-
-    /// <summary>
-    /// Skips unless namespaces, the named tools, and a real daemon are available. <see cref="Requires.DaemonBuilt"/>
-    /// only checks that subnetrad.dll exists; the composition-root stub that precedes the daemon also exists, exits 0
-    /// and prints nothing whatever it is given, so it is detected by running <c>subnetrad --help</c> once per run.
-    /// </summary>
+    /// <summary>Skips (or, under OVERLAY_REQUIRE_PRIVILEGED=1, fails) unless namespaces, the named tools and the built daemon are available.</summary>
     public static void Require(params string[] tools)
     {
         Requires.Netns(tools);
         Requires.DaemonBuilt();
-        string? stub = StubProbe.Value;
-        Skip.If(stub is not null, stub ?? string.Empty);
     }
 
     /// <summary>
@@ -54,13 +46,4 @@ public static class DaemonKit
 
     /// <summary>Diagnostics of several daemons, for assertion messages.</summary>
     public static string Describe(params OverlayDaemon[] daemons) => string.Join('\n', daemons.Select(d => d.Describe()));
-
-    private static string? ProbeStub()
-    {
-        ExecResult help = Cmd.Run([DaemonBinaries.DotnetHost!, DaemonBinaries.DaemonDll, "--help"], TimeSpan.FromSeconds(20));
-        bool silent = help.Succeeded && help.Stdout.Trim().Length == 0 && help.Stderr.Trim().Length == 0;
-        return silent
-            ? "subnetrad is still the composition-root stub (`subnetrad --help` exits 0 and prints nothing); merge the daemon's run mode first"
-            : null;
-    }
 }
