@@ -4,9 +4,10 @@ using Overlay.Protocol.Timers;
 namespace Overlay.Protocol.Tests.Sessions;
 
 /// <summary>
-/// The numbered replay table in the style of the kernel's counter self-test and wireguard-go
-/// replay/replay_test.go (same semantics: 8128-counter window, limit REJECT_AFTER_MESSAGES), with our own
-/// rows. Each row runs the pre-check and the mark in sequence, as the engine does around decryption.
+/// The numbered replay table ported from the kernel's counter self-test (as carried by wireguard-go
+/// replay/replay_test.go): rows 1-34 are that table's cases in order (8128-counter window, limit
+/// REJECT_AFTER_MESSAGES); edge cases of our own follow. Each row runs the pre-check and the mark in
+/// sequence, as the engine does around decryption.
 /// </summary>
 public class ReplayWindowTests
 {
