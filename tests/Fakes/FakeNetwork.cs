@@ -59,6 +59,8 @@ public sealed class FakeUdpPort : IUdpPort
     public UdpEndpoint Local { get; internal set; }
     public PacketRing Inbox { get; } = new();
     public int LocalPort => Local.Port;
+    public long SendErrors { get; set; }
+    public long ReceiveTruncated { get; private set; }
 
     public int ReceiveBatch(DatagramBatch batch)
     {
@@ -66,8 +68,9 @@ public sealed class FakeUdpPort : IUdpPort
         while (n < batch.Capacity)
         {
             Span<byte> dest = batch.Frame(n)[batch.Headroom..];
-            int len = Inbox.Dequeue(dest, out UdpEndpoint src);
+            int len = Inbox.Dequeue(dest, out UdpEndpoint src, out bool truncated);
             if (len < 0) break;
+            if (truncated) { ReceiveTruncated++; continue; } // as the real socket: MSG_TRUNC drops it
             batch.Length(n) = len;
             batch.Endpoint(n) = src;
             n++;

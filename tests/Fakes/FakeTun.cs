@@ -11,6 +11,7 @@ public sealed class FakeTun : ITunPort
     public PacketRing Inbound { get; } = new();
     public PacketRing Written { get; } = new();
     public bool FailWrites { get; set; }
+    public long ShortFramesDropped { get; set; }
 
     public void Inject(ReadOnlySpan<byte> ipPacket) => Inbound.Enqueue(ipPacket);
 

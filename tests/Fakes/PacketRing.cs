@@ -36,12 +36,16 @@ public sealed class PacketRing
     }
 
     /// <summary>Copies the oldest packet into destination; returns its length, or -1 when empty.</summary>
-    public int Dequeue(Span<byte> destination, out UdpEndpoint endpoint)
+    public int Dequeue(Span<byte> destination, out UdpEndpoint endpoint) => Dequeue(destination, out endpoint, out _);
+
+    /// <summary>As <see cref="Dequeue(Span{byte}, out UdpEndpoint)"/>; <paramref name="truncated"/> tells that the packet did not fit.</summary>
+    public int Dequeue(Span<byte> destination, out UdpEndpoint endpoint, out bool truncated)
     {
         endpoint = default;
+        truncated = false;
         if (_count == 0) return -1;
         int len = _lengths[_head];
-        if (len > destination.Length) len = destination.Length; // truncated like MSG_TRUNC
+        if (len > destination.Length) { len = destination.Length; truncated = true; }
         _slots[_head].AsSpan(0, len).CopyTo(destination);
         endpoint = _endpoints[_head];
         _head = (_head + 1) % _slots.Length;

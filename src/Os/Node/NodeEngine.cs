@@ -20,6 +20,12 @@ public sealed class NodeEngine : IWireGuardOutput
     public const int FrameTailroom = 32;
     /// <summary>Datagrams per recvmmsg/sendmmsg batch.</summary>
     public const int BatchSize = 32;
+    /// <summary>
+    /// The largest UDP payload accepted or relayed: a packet at the largest configurable tun
+    /// MTU (<see cref="Overlay.Protocol.Config.OverlayConfig.MaxTunMtu"/>) plus WireGuard's
+    /// 16-byte header, up to 15 bytes of padding and the 16-byte tag.
+    /// </summary>
+    public const int MaxDatagram = Overlay.Protocol.Config.OverlayConfig.MaxTunMtu + FrameHeadroom + FrameTailroom;
     /// <summary>Batches read per readable event before yielding to the other fds (fairness).</summary>
     public const int MaxBatchesPerTurn = 8;
 
@@ -35,6 +41,11 @@ public sealed class NodeEngine : IWireGuardOutput
     private readonly WireGuardPeer?[] _byId = new WireGuardPeer?[65536];
     private readonly IRolePolicy _policy;
     private int _currentSocket;
+    private UdpEndpoint _currentSource;
+    private bool _inDatagram;
+    private readonly long[] _seenSendErrors;
+    private readonly long[] _seenTruncated;
+    private long _seenShortFrames;
 
     public Counters Counters { get; }
     /// <summary>The clock the engine runs on (the WireGuard engine's timestamps are in its units).</summary>
@@ -55,10 +66,15 @@ public sealed class NodeEngine : IWireGuardOutput
         _policy = policy;
         _table = setup.Table;
         _wg = new WireGuardEngine(time, Counters, this) { Mtu = setup.Mtu };
-        int frameSize = FrameHeadroom + Mtu + FrameTailroom + 32;
+        // Frames fit the largest datagram any node of the overlay may send (a peer's MTU can
+        // exceed ours), not just our own MTU: a smaller frame would truncate and silently lose
+        // full-size packets from peers with a larger MTU (review finding).
+        int frameSize = FrameHeadroom + MaxDatagram;
         _rx = new DatagramBatch(BatchSize, frameSize, FrameHeadroom);
         _tx = new DatagramBatch[udp.Length];
         for (int i = 0; i < udp.Length; i++) _tx[i] = new DatagramBatch(BatchSize, frameSize, 0);
+        _seenSendErrors = new long[udp.Length];
+        _seenTruncated = new long[udp.Length];
         _tunFrame = GC.AllocateArray<byte>(frameSize, pinned: true);
         if (setup.ExplicitIdentity is not null) _wg.SetExplicitIdentity(setup.ExplicitIdentity);
         _byIndex = new WireGuardPeer[setup.Peers.Count];
@@ -123,6 +139,27 @@ public sealed class NodeEngine : IWireGuardOutput
     public void EndTurn()
     {
         for (int i = 0; i < _tx.Length; i++) Flush(i);
+        CollectDeviceDrops();
+    }
+
+    /// <summary>
+    /// Folds drops the sockets and the tun count themselves (a datagram refused by the kernel,
+    /// one too large for a frame, a utun frame too short to hold a packet) into the node's
+    /// counters once per turn, so status shows every loss.
+    /// </summary>
+    private void CollectDeviceDrops()
+    {
+        for (int i = 0; i < _udp.Length; i++)
+        {
+            long errors = _udp[i].SendErrors, truncated = _udp[i].ReceiveTruncated;
+            Counters.Drop(DropReason.SendError, errors - _seenSendErrors[i]);
+            Counters.Drop(DropReason.Oversized, truncated - _seenTruncated[i]);
+            _seenSendErrors[i] = errors;
+            _seenTruncated[i] = truncated;
+        }
+        long shortFrames = _tun.ShortFramesDropped;
+        Counters.Drop(DropReason.NotIp, shortFrames - _seenShortFrames);
+        _seenShortFrames = shortFrames;
     }
 
     // ---- tun -> peer --------------------------------------------------------------------
@@ -191,9 +228,12 @@ public sealed class NodeEngine : IWireGuardOutput
         Counters.UdpRxPackets++;
         Counters.UdpRxBytes += length;
         _currentSocket = socket;
+        _currentSource = source;
         if (length > 0 && frame[0] is 1 or 2) _policy.OnHandshakeMessage(this);
 
+        _inDatagram = true;
         InboundResult r = _wg.ProcessDatagram(frame[..length], source);
+        _inDatagram = false;
         if (r.Kind != InboundKind.Data) return;
 
         WireGuardPeer from = r.Peer!;
@@ -225,9 +265,9 @@ public sealed class NodeEngine : IWireGuardOutput
                 WireGuardPeer? to = PeerAt(route.PeerIndex);
                 if (to is null) { Counters.Drop(DropReason.NoRoute); return; }
                 if (ReferenceEquals(to, from)) { Counters.Drop(DropReason.NoReflect); return; }
-                if (r.Length > Mtu) { Counters.Drop(DropReason.Oversized); return; }
                 // The packet sits right after the 16-byte header it arrived with: seal it in
-                // place for the next hop (the frame's tailroom holds padding and tag).
+                // place for the next hop; the frame must also hold padding (<= 15) and the tag.
+                if (r.Offset + r.Length + FrameTailroom > frame.Length) { Counters.Drop(DropReason.Oversized); return; }
                 Counters.RelayPackets++;
                 Counters.RelayBytes += r.Length;
                 _wg.SendPacket(to, frame[(r.Offset - FrameHeadroom)..], r.Length);
@@ -246,7 +286,12 @@ public sealed class NodeEngine : IWireGuardOutput
     void IWireGuardOutput.Send(WireGuardPeer peer, ReadOnlySpan<byte> datagram)
     {
         if (peer.Endpoint.IsNone) { Counters.Drop(DropReason.NoEndpoint); return; }
-        Enqueue(((NodePeer)peer.Tag!).Socket, datagram, peer.Endpoint);
+        var state = (NodePeer)peer.Tag!;
+        // A reply to the datagram being processed (handshake response, keepalive after it)
+        // leaves through the socket it arrived on: with listen_ports, a port-restricted NAT
+        // only passes replies from the port the peer sent to (review finding).
+        if (_inDatagram && peer.Endpoint == _currentSource) state.Socket = _currentSocket;
+        Enqueue(state.Socket, datagram, peer.Endpoint);
     }
 
     void IWireGuardOutput.SendTo(in UdpEndpoint destination, ReadOnlySpan<byte> datagram) =>

@@ -15,6 +15,9 @@ public interface ITunPort
 
     /// <summary>Writes frame[headroom..headroom+length]; false when the kernel refused it.</summary>
     bool Write(Span<byte> frame, int headroom, int length);
+
+    /// <summary>Frames the device read but dropped as too short to hold a packet (utun), cumulative.</summary>
+    long ShortFramesDropped { get; }
 }
 
 /// <summary>The node's view of one UDP socket: batched receive and send (conn.Bind's idea).</summary>
@@ -28,4 +31,10 @@ public interface IUdpPort
 
     /// <summary>The bound local port (for the ready banner and status).</summary>
     int LocalPort { get; }
+
+    /// <summary>Datagrams the kernel refused on send (each counted once), cumulative.</summary>
+    long SendErrors { get; }
+
+    /// <summary>Datagrams received too large for a frame and dropped, cumulative.</summary>
+    long ReceiveTruncated { get; }
 }

@@ -20,6 +20,8 @@ public sealed class Counters
 
     public void Drop(DropReason reason) => _drops[(int)reason]++;
 
+    public void Drop(DropReason reason, long count) => _drops[(int)reason] += count;
+
     public long Dropped(DropReason reason) => Volatile.Read(ref _drops[(int)reason]);
 
     public long TotalDropped
