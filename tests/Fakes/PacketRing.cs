@@ -13,7 +13,7 @@ public sealed class PacketRing
     private readonly UdpEndpoint[] _endpoints;
     private int _head, _count;
 
-    public PacketRing(int capacity = 4096, int slotSize = 65536 + 64)
+    public PacketRing(int capacity = 1024, int slotSize = 16 * 1024)
     {
         _slots = new byte[capacity][];
         for (int i = 0; i < capacity; i++) _slots[i] = new byte[slotSize];

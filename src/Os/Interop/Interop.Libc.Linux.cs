@@ -28,6 +28,10 @@ internal static unsafe partial class Libc
     internal const int IPV6_V6ONLY = 26;
     internal const int MSG_TRUNC = 0x20;
     internal const int MSG_DONTWAIT = 0x40;
+    /// <summary>UDP generic segmentation offload (udp(7), Linux 4.18): cmsg SOL_UDP/UDP_SEGMENT carries a u16 segment size.</summary>
+    internal const int SOL_UDP = 17, UDP_SEGMENT = 103;
+    /// <summary>cmsghdr on 64-bit: size_t len, int level, int type; data at 16. CMSG_SPACE(2) = 24, CMSG_LEN(2) = 18.</summary>
+    internal const int CmsgHeaderSize = 16, CmsgSpaceU16 = 24;
 
     /// <summary>socket(2) can set O_NONBLOCK|O_CLOEXEC atomically through the type argument.</summary>
     internal const int SocketTypeFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;

@@ -21,6 +21,7 @@ public static class NodeSetupBuilder
         resolve ??= Dns.GetHostAddresses;
         LocalIdentity? explicitIdentity = config.PrivateKey is { } sk ? new LocalIdentity(sk) : null;
         var peers = new List<NodePeerSetup>(config.Peers.Count);
+        Span<byte> derived = stackalloc byte[32];
         foreach (PeerConfig p in config.Peers)
         {
             LocalIdentity local;
@@ -33,7 +34,6 @@ public static class NodeSetupBuilder
             }
             else
             {
-                Span<byte> derived = stackalloc byte[32];
                 PskIdentity.DeriveStaticPrivate(p.Psk, config.LocalId, p.Id, derived);
                 local = new LocalIdentity(derived);
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(derived);
