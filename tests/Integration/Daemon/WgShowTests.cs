@@ -176,7 +176,18 @@ public sealed class WgShowTests
             ExecResult asRoot = DaemonBinaries.RunCli(null, null, null, "status", "--socket", socket);
             Assert.True(asRoot.Succeeded, asRoot.Describe());
 
-            var argv = new List<string> { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DaemonBinaries.DotnetHost!, DaemonBinaries.CliDll, "status", "--socket", socket };
+            // The checkout may sit under a directory nobody cannot enter (mktemp -d is 0700): run
+            // a world-readable copy of the CLI so the only thing that can refuse is the daemon.
+            string cliDir = Path.Combine(dir, "cli");
+            Directory.CreateDirectory(cliDir, (UnixFileMode)0b111_101_101);
+            foreach (string file in Directory.EnumerateFiles(Path.GetDirectoryName(DaemonBinaries.CliDll)!))
+            {
+                if (!file.EndsWith(".dll", StringComparison.Ordinal) && !file.EndsWith(".json", StringComparison.Ordinal)) continue;
+                string copy = Path.Combine(cliDir, Path.GetFileName(file));
+                File.Copy(file, copy);
+                File.SetUnixFileMode(copy, (UnixFileMode)0b110_100_100);
+            }
+            var argv = new List<string> { "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DaemonBinaries.DotnetHost!, Path.Combine(cliDir, Path.GetFileName(DaemonBinaries.CliDll)), "status", "--socket", socket };
             ExecResult asNobody = Cmd.Run(argv, TimeSpan.FromSeconds(30), environment: new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" });
             Assert.Equal(1, asNobody.ExitCode);
             Assert.Equal("", asNobody.Stdout);
