@@ -34,6 +34,7 @@ public sealed class HubPolicy : IRolePolicy
     private readonly Action<string>? _warn;
     private readonly Dictionary<int, Overlay.Protocol.Routing.UdpEndpoint> _saved = new();
     private long _nextSave;
+    private Task? _pendingWrite;
     private int _thisTurn;
     private int _thisSecond;
     private long _secondStart;
@@ -65,17 +66,27 @@ public sealed class HubPolicy : IRolePolicy
         _nextSave = _time.GetTimestamp() + (long)(EndpointSaveInterval.TotalSeconds * _time.TimestampFrequency);
     }
 
-    /// <summary>Writes the endpoint memory now if any endpoint changed (also called at shutdown).</summary>
-    public void SaveEndpoints(NodeEngine node)
+    /// <summary>
+    /// Writes the endpoint memory if any endpoint changed. From the loop (<paramref name="inBackground"/>)
+    /// only the snapshot is taken there and the file write (with fsync) runs on a worker thread, so the
+    /// packet loop never waits on the disk; a write still in flight defers this one to the next interval.
+    /// At shutdown the caller passes false and the write completes before it returns.
+    /// </summary>
+    public void SaveEndpoints(NodeEngine node, bool inBackground = false)
     {
         if (_memory is null) return;
+        if (inBackground && _pendingWrite is { IsCompleted: false }) return;
+        if (!inBackground) _pendingWrite?.Wait();
         bool changed = false;
         foreach (var p in node.WireGuard.Peers)
             if (!p.Endpoint.IsNone && (!_saved.TryGetValue(p.Id, out var s) || s != p.Endpoint)) { changed = true; break; }
         if (!changed) return;
         var snapshot = EndpointMemory.Snapshot(node.WireGuard.Peers);
         foreach (var (id, ep) in snapshot) _saved[id] = ep;
-        _memory.Save(snapshot, _warn);
+        EndpointMemory memory = _memory;
+        Action<string>? warn = _warn;
+        if (inBackground) _pendingWrite = Task.Run(() => memory.Save(snapshot, warn));
+        else memory.Save(snapshot, warn);
     }
 
     public void OnTurn(NodeEngine node)
@@ -91,7 +102,7 @@ public sealed class HubPolicy : IRolePolicy
         if (_memory is not null && _now >= _nextSave)
         {
             _nextSave = _now + (long)(EndpointSaveInterval.TotalSeconds * _time.TimestampFrequency);
-            SaveEndpoints(node);
+            SaveEndpoints(node, inBackground: true);
         }
     }
 
