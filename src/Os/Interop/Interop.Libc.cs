@@ -107,6 +107,9 @@ internal static unsafe partial class Libc
     [LibraryImport(LibraryName, EntryPoint = "getuid")]
     private static partial uint getuid_();
 
+    [LibraryImport(LibraryName, EntryPoint = "geteuid")]
+    private static partial uint geteuid_();
+
     private static int Errno() => Marshal.GetLastPInvokeError();
 
     /// <summary>open(2) without O_CREAT (so the variadic mode argument is never read).</summary>
@@ -216,6 +219,9 @@ internal static unsafe partial class Libc
     }
 
     internal static uint GetUid() => getuid_();
+
+    /// <summary>The effective uid: what the kernel checks for privileged operations.</summary>
+    internal static uint GetEUid() => geteuid_();
 
     /// <summary>Sets O_NONBLOCK and FD_CLOEXEC on an fd created without them.</summary>
     internal static int SetNonBlockingCloseOnExec(int fd)

@@ -15,7 +15,7 @@ public sealed partial class TunDevice
     private static unsafe partial TunDevice OpenCore(string requestedName, int mtu)
     {
         uint unit = ParseUnit(requestedName);
-        if (Libc.GetUid() != 0)
+        if (Libc.GetEUid() != 0)
         {
             throw new SystemCallException("connect(utun)", Errno.EPERM,
                 "Creating a utun interface requires root: run subnetrad with sudo (or from a root launchd daemon).");
