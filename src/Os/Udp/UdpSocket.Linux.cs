@@ -14,10 +14,15 @@ public sealed unsafe partial class UdpSocket
         int capacity = batch.Capacity;
         nuint room = (nuint)batch.MaxPayload;
         batch.Count = 0;
-        while (true)
+        // Bounded: a flood of truncated or unknown-family datagrams must not pin the loop thread.
+        // The fd stays readable, so the poll loop calls again for whatever is left.
+        for (int round = 0; round < MaxReceiveRounds; round++)
         {
             for (int i = 0; i < capacity; i++)
             {
+                // A send may have pointed this header at another entry's name slot (a coalesced
+                // run) or at none (no usable address); each entry receives into its own slot.
+                messages[i].Header.Name = batch.Name(i);
                 messages[i].Header.NameLength = SockAddr.MaxSize;
                 messages[i].Header.Flags = 0;
                 // A send may have pointed this header at a run of iovecs and a cmsg (UDP GSO).
@@ -62,7 +67,11 @@ public sealed unsafe partial class UdpSocket
                 return kept;
             }
         }
+        return 0;
     }
+
+    /// <summary>recvmmsg calls one <see cref="ReceiveBatch"/> may make while every datagram it reads is dropped.</summary>
+    internal const int MaxReceiveRounds = 4;
 
     /// <summary>UDP_MAX_SEGMENTS before Linux 6.9 (include/linux/udp.h); later kernels allow 128.</summary>
     internal const int MaxSegmentsPerSend = 64;
@@ -75,8 +84,10 @@ public sealed unsafe partial class UdpSocket
 
     /// <summary>
     /// Whether <see cref="SendBatch"/> coalesces runs of datagrams to one destination into one UDP_SEGMENT send
-    /// (UDP GSO, udp(7)). On by default; switched off for good when the kernel answers EIO (the route's
-    /// device cannot checksum-offload, as wireguard-go's conn/bind_std.go handles it).
+    /// (UDP GSO, udp(7)). On by default; switched off for good when the kernel refuses a coalesced message:
+    /// EIO when the route's device cannot checksum-offload (as wireguard-go's conn/bind_std.go handles it),
+    /// EINVAL (older kernels) or EMSGSIZE (newer) when the segment size plus headers exceeds the path MTU
+    /// (udp_send_skb, net/ipv4/udp.c). The refused run is then resent one datagram per message.
     /// </summary>
     public bool SegmentationOffload
     {
@@ -86,6 +97,12 @@ public sealed unsafe partial class UdpSocket
 
     /// <summary>Messages sent with UDP_SEGMENT (each carried two or more datagrams).</summary>
     public long SegmentedSends => Volatile.Read(ref _segmentedSends);
+
+    /// <summary>
+    /// Test seam: when non-zero, the next coalesced message is not handed to sendmmsg but refused with this
+    /// errno (once), as a kernel would on a path whose MTU is below the segment size.
+    /// </summary>
+    internal int SegmentedSendFaultForTest;
 
     public partial int SendBatch(DatagramBatch batch)
     {
@@ -160,7 +177,20 @@ public sealed unsafe partial class UdpSocket
         int sent = 0;
         while (sent < m)
         {
-            int r = Libc.SendMMsg(_rawFd, messages + sent, m - sent, 0);
+            int batchOf = m - sent, r = 0;
+            if (SegmentedSendFaultForTest != 0)
+            {
+                // Like the kernel: messages before the refused one go out, the call reports how many.
+                int k = sent;
+                while (k < m && messages[k].Header.IovLength <= 1) k++;
+                if (k == sent)
+                {
+                    r = -SegmentedSendFaultForTest;
+                    SegmentedSendFaultForTest = 0;
+                }
+                batchOf = k - sent;
+            }
+            if (r == 0) r = Libc.SendMMsg(_rawFd, messages + sent, batchOf, 0);
             if (r > 0)
             {
                 for (int k = sent; k < sent + r; k++)
@@ -175,8 +205,11 @@ public sealed unsafe partial class UdpSocket
                 break;
             }
             if (IsFatal(errno)) throw Broken("sendmmsg", errno);
-            if (errno == Libc.EIO && messages[sent].Header.IovLength > 1)
+            if (messages[sent].Header.IovLength > 1
+                && (errno == Libc.EIO || errno == Libc.EINVAL || errno == Libc.EMSGSIZE))
             {
+                // The kernel refused the coalescing, not the datagrams: SendBatch resends this run and
+                // everything after it one datagram per message, so only real per-datagram refusals count.
                 _segmentationOffload = false;
                 fallBack = true;
                 break;

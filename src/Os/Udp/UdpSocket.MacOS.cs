@@ -18,7 +18,10 @@ public sealed unsafe partial class UdpSocket
         nuint room = (nuint)batch.MaxPayload;
         int kept = 0;
         batch.Count = 0;
-        while (kept < capacity)
+        // Bounded: a flood of truncated or unknown-family datagrams must not pin the loop thread.
+        // The fd stays readable, so the poll loop calls again for whatever is left.
+        int budget = MaxReceiveRounds * capacity;
+        while (kept < capacity && budget-- > 0)
         {
             message->Name = batch.Name(kept);
             message->NameLength = SockAddr.MaxSize;
@@ -52,6 +55,9 @@ public sealed unsafe partial class UdpSocket
         batch.Count = kept;
         return kept;
     }
+
+    /// <summary>Datagrams one <see cref="ReceiveBatch"/> may examine, in units of the batch capacity.</summary>
+    internal const int MaxReceiveRounds = 4;
 
     public partial int SendBatch(DatagramBatch batch)
     {
