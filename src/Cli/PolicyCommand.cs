@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using Overlay.Os.Control;
+using Overlay.Os.Node;
 using Overlay.Protocol.Control;
 
 namespace Overlay.Cli;
@@ -69,7 +70,7 @@ public static class PolicyCommand
     public static Command CreateSave()
     {
         var socket = SocketOption();
-        var save = new Command("save", $"Write the daemon's current policy rules to its state file (atomically, mode 0600), which subnetrad loads at start. Path: ${"SUBNETRA_STATE"} of the daemon, else /var/lib/subnetra/<tun_name>.state.json") { socket };
+        var save = new Command("save", $"Write the daemon's current policy rules to its state file (atomically, mode 0600), which subnetrad loads at start. Path: ${PolicyStateFile.EnvironmentVariable} of the daemon, else {PolicyStateFile.DefaultDirectory}/<tun_name>.state.json") { socket };
         save.SetAction((ParseResult parse, CancellationToken ct) =>
             RunAsync(parse, socket, new ControlRequest { Command = ControlCommands.Save }, json: false, PrintMessage, ct));
         return save;

@@ -53,7 +53,8 @@ public static class ControlClient
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(request);
-        if (!File.Exists(socketPath)) throw new DaemonNotRunningException(socketPath);
+        // No File.Exists pre-check: inside the 0700 socket directory it is false for a non-root
+        // user, which would turn "permission denied" into "daemon not running". connect(2) tells both apart.
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -64,14 +65,9 @@ public static class ControlClient
             {
                 await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), deadline.Token).ConfigureAwait(false);
             }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable)
+            catch (SocketException ex)
             {
-                // ECONNREFUSED: a stale file, nobody listening. ENOENT (mapped to AddressNotAvailable): removed meanwhile.
-                throw new DaemonNotRunningException(socketPath, ex);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
-            {
-                throw new IOException($"permission denied on control socket {socketPath}: run as root or as the daemon's user", ex);
+                throw MapConnectError(socketPath, ex);
             }
 
             var requestLine = new ArrayBufferWriter<byte>();
@@ -87,6 +83,25 @@ public static class ControlClient
         {
             throw new IOException($"control socket {socketPath}: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// The exception for a failed connect(2) on the control socket (connect(2), unix(7)):
+    /// ENOENT (no socket file, or no directory) and ECONNREFUSED (a stale file, nobody listening)
+    /// are <see cref="DaemonNotRunningException"/>; EACCES/EPERM (search permission on the 0700
+    /// directory or write permission on the socket denied) is an <see cref="IOException"/> saying so;
+    /// anything else is an <see cref="IOException"/> with the system's message.
+    /// </summary>
+    internal static IOException MapConnectError(string socketPath, SocketException ex)
+    {
+        // .NET maps ENOENT to AddressNotAvailable; the native errno (Linux and macOS agree on
+        // ENOENT 2, EPERM 1, EACCES 13) is checked too so the mapping does not rest on that translation alone.
+        const int EPERM = 1, ENOENT = 2, EACCES = 13;
+        if (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.AddressNotAvailable || ex.NativeErrorCode == ENOENT)
+            return new DaemonNotRunningException(socketPath, ex);
+        if (ex.SocketErrorCode == SocketError.AccessDenied || ex.NativeErrorCode is EACCES or EPERM)
+            return new IOException($"permission denied on control socket {socketPath}: run as root or as the daemon's user", ex);
+        return new IOException($"control socket {socketPath}: {ex.Message}", ex);
     }
 
     private static async Task<string> ReadLineAsync(Socket socket, string socketPath, CancellationToken cancellationToken)

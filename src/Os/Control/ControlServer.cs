@@ -230,6 +230,8 @@ public sealed class ControlServer : IAsyncDisposable
 
             long id = Interlocked.Increment(ref _nextConnectionId);
             Task connection = Task.Run(() => ServeAsync(socket));
+            // Add before attaching the removal: a continuation on an already finished task runs at
+            // once, so the removal always comes after the add and no finished entry is left behind.
             _connections[id] = connection;
             _ = connection.ContinueWith(
                 static (_, state) =>

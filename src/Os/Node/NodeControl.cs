@@ -23,6 +23,7 @@ public sealed class NodeControl
     private readonly string _socketPath;
     private readonly string _statePath;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
+    private readonly SemaphoreSlim _saveGate = new(1, 1);
 
     public NodeControl(NodeHost host, string version, string socketPath, string? statePath = null)
     {
@@ -48,23 +49,46 @@ public sealed class NodeControl
         }
     }
 
-    /// <summary>Runs <paramref name="work"/> on the loop thread and waits (bounded) for its reply.</summary>
-    private async Task<ControlResponse> OnLoopAsync(Func<ControlResponse> work, CancellationToken ct)
+    private Task<ControlResponse> OnLoopAsync(Func<ControlResponse> work, CancellationToken ct, Action? abandoned = null) =>
+        RunOnLoopAsync(_host.Post, work, abandoned, LoopTimeout, ct);
+
+    /// <summary>
+    /// Posts <paramref name="work"/> to the loop and waits (bounded) for its reply. A request the
+    /// caller gave up on (timeout or cancellation) before the loop reached it is abandoned: when
+    /// the loop gets to it, <paramref name="work"/> does not run and <paramref name="abandoned"/>
+    /// runs instead (on the loop), so a reply of "failed" never turns into a change applied later.
+    /// Work the loop has already started is waited for, since it will take effect.
+    /// </summary>
+    internal static async Task<ControlResponse> RunOnLoopAsync(
+        Action<Action> post, Func<ControlResponse> work, Action? abandoned, TimeSpan timeout, CancellationToken ct)
     {
+        const int Pending = 0, Started = 1, Abandoned = 2;
+        int state = Pending;
         var done = new TaskCompletionSource<ControlResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _host.Post(() =>
+        post(() =>
         {
+            if (Interlocked.CompareExchange(ref state, Started, Pending) != Pending)
+            {
+                abandoned?.Invoke();
+                return;
+            }
             try { done.TrySetResult(work()); }
             catch (NodeConfigException e) { done.TrySetResult(ControlResponse.Failure(e.Message)); }
             catch (Exception e) { done.TrySetException(e); }
         });
         try
         {
-            return await done.Task.WaitAsync(LoopTimeout, ct).ConfigureAwait(false);
+            return await done.Task.WaitAsync(timeout, ct).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            return ControlResponse.Failure($"the packet loop did not answer within {LoopTimeout.TotalSeconds:0} s");
+            if (Interlocked.CompareExchange(ref state, Abandoned, Pending) != Pending)
+            {
+                // The loop is running it now: the change happens, so report its real outcome.
+                return await done.Task.ConfigureAwait(false);
+            }
+            if (e is OperationCanceledException) throw;
+            return ControlResponse.Failure($"the packet loop did not answer within {timeout.TotalSeconds:0.#} s; nothing was applied");
         }
     }
 
@@ -92,8 +116,25 @@ public sealed class NodeControl
         }
     }
 
-    /// <summary>Takes the rules from the loop, then writes the state file on this thread.</summary>
+    /// <summary>
+    /// Takes the rules from the loop, then writes the state file on this thread. One save at a
+    /// time (take and write together): concurrent saves would otherwise race, and an older
+    /// snapshot could be written after a newer one.
+    /// </summary>
     public async Task<ControlResponse> SaveAsync(CancellationToken ct)
+    {
+        await _saveGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return await SaveLockedAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _saveGate.Release();
+        }
+    }
+
+    private async Task<ControlResponse> SaveLockedAsync(CancellationToken ct)
     {
         PolicyRule[] rules = [];
         ControlResponse taken = await OnLoopAsync(() =>
@@ -148,14 +189,33 @@ public sealed class NodeControl
             var warnings = result.Warnings.Select(w => $"warning: {w}").ToArray();
             return await OnLoopAsync(() =>
             {
-                ReloadSummary summary = _host.Configurator.Reload(next, setup, warnings);
+                ReloadSummary summary;
+                try
+                {
+                    summary = _host.Configurator.Reload(next, setup, warnings);
+                }
+                catch (NodeConfigException)
+                {
+                    ZeroKeys(setup);   // refused before anything changed: no peer uses the new identities
+                    throw;
+                }
                 return new ControlResponse { Ok = true, Message = NodeConfigurator.Describe(summary), Reload = summary };
-            }, ct).ConfigureAwait(false);
+            }, ct, abandoned: () => ZeroKeys(setup)).ConfigureAwait(false);
         }
         finally
         {
             _reloadGate.Release();
         }
+    }
+
+    /// <summary>
+    /// Zeroes the private keys of a setup that will not be applied. Every identity in it was
+    /// derived freshly by <see cref="NodeSetupBuilder.Build"/>, so none is shared with the running node.
+    /// </summary>
+    internal static void ZeroKeys(NodeSetup setup)
+    {
+        setup.ExplicitIdentity?.ZeroKeys();
+        foreach (NodePeerSetup p in setup.Peers) p.Local.ZeroKeys();
     }
 
     /// <summary>Builds the status snapshot; call on the loop thread.</summary>

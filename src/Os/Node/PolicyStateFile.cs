@@ -60,18 +60,22 @@ public static partial class PolicyStateFile
         string dir = Path.GetDirectoryName(Path.GetFullPath(path)) ?? "/";
         if (!Directory.Exists(dir))
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Environment.ProcessId}.tmp");
+        // A name of its own per call, created exclusively (O_CREAT|O_EXCL): two saves at once never
+        // write into the same temp file, and a leftover or planted file is never reused.
+        string temp = Path.Combine(dir, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        bool created = false;
         try
         {
             var options = new FileStreamOptions
             {
-                Mode = FileMode.Create,
+                Mode = FileMode.CreateNew,
                 Access = FileAccess.Write,
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             };
             using (var f = new FileStream(temp, options))
             {
-                // Create keeps the mode of a leftover temp file: force 0600.
+                created = true;
+                // The create mode passes through the umask: force exactly 0600.
                 File.SetUnixFileMode(f.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
                 f.Write(bytes);
                 f.Flush(flushToDisk: true);
@@ -80,7 +84,7 @@ public static partial class PolicyStateFile
         }
         catch
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            if (created) try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw;
         }
         SyncDirectory(dir);

@@ -188,6 +188,8 @@ public sealed class UapiServer : IAsyncDisposable
             }
             long id = Interlocked.Increment(ref _nextId);
             Task connection = Task.Run(() => ServeAsync(socket));
+            // Add before attaching the removal: a continuation on an already finished task runs at
+            // once, so the removal always comes after the add and no finished entry is left behind.
             _connections[id] = connection;
             _ = connection.ContinueWith(_ => _connections.TryRemove(id, out Task? _), CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);

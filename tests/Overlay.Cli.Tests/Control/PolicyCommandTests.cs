@@ -156,6 +156,16 @@ public sealed class PolicyCommandTests : IDisposable
     }
 
     [Fact]
+    public void CreateSave_Description_NamesThisOsDefaultStateDirectory()
+    {
+        string description = PolicyCommand.CreateSave().Description!;
+
+        string expected = OperatingSystem.IsMacOS() ? "/var/db/subnetra/<tun_name>.state.json" : "/var/lib/subnetra/<tun_name>.state.json";
+        Assert.Contains(expected, description);
+        Assert.Contains("$SUBNETRA_STATE", description);
+    }
+
+    [Fact]
     public async Task Reload_Summary_OneLinePerChange()
     {
         var summary = new ReloadSummary

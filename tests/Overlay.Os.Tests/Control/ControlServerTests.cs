@@ -348,6 +348,43 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Fact]
+    public async Task SendAsync_MissingSocketDirectory_ThrowsDaemonNotRunning()
+    {
+        string path = Path.Combine(_dir, "no-such-dir", "control.sock");
+        var ex = await Assert.ThrowsAsync<DaemonNotRunningException>(
+            () => ControlClient.SendAsync(path, StatusRequest, Timeout));
+        Assert.Equal($"daemon not running (socket {path})", ex.Message);
+    }
+
+    // connect(2) errors as .NET reports them (SocketError; ENOENT arrives as AddressNotAvailable).
+    [Theory]
+    [InlineData(SocketError.AddressNotAvailable)]   // ENOENT: no socket file
+    [InlineData(SocketError.ConnectionRefused)]     // ECONNREFUSED: stale file, nobody listening
+    public void MapConnectError_NoListener_IsDaemonNotRunning(SocketError error)
+    {
+        IOException ex = ControlClient.MapConnectError("/run/subnetra/x.sock", new SocketException((int)error));
+        DaemonNotRunningException dnr = Assert.IsType<DaemonNotRunningException>(ex);
+        Assert.Equal("daemon not running (socket /run/subnetra/x.sock)", dnr.Message);
+    }
+
+    [Fact]
+    public void MapConnectError_AccessDenied_SaysPermissionDeniedNotDaemonDown()
+    {
+        IOException ex = ControlClient.MapConnectError("/run/subnetra/x.sock", new SocketException((int)SocketError.AccessDenied));
+        Assert.IsNotType<DaemonNotRunningException>(ex);
+        Assert.Equal("permission denied on control socket /run/subnetra/x.sock: run as root or as the daemon's user", ex.Message);
+    }
+
+    [Fact]
+    public void MapConnectError_OtherError_IsPlainIOExceptionWithSystemMessage()
+    {
+        var inner = new SocketException((int)SocketError.NetworkDown);
+        IOException ex = ControlClient.MapConnectError("/s.sock", inner);
+        Assert.IsNotType<DaemonNotRunningException>(ex);
+        Assert.Equal($"control socket /s.sock: {inner.Message}", ex.Message);
+    }
+
+    [Fact]
     public async Task SendAsync_HandlerNeverAnswers_ThrowsTimeout()
     {
         var never = new TaskCompletionSource<ControlResponse>();

@@ -23,6 +23,38 @@ public sealed class PolicyStateFileTests : IDisposable
     }
 
     [Fact]
+    public async Task Save_ManyConcurrentCalls_AllSucceedAndFileParses()
+    {
+        string path = Path.Combine(_dir, "snr0.state.json");
+        PolicyRule[][] sets = Enumerable.Range(0, 16)
+            .Select(i => new[] { Rule($"198.19.{i}.0/24", "drop"), Rule("198.19.200.0/24", "local") }).ToArray();
+        using var start = new ManualResetEventSlim();
+
+        Task[] saves = sets.Select(rules => Task.Run(() => { start.Wait(); PolicyStateFile.Save(path, rules); })).ToArray();
+        start.Set();
+        await Task.WhenAll(saves);   // with one shared temp name, a rename found its file already moved away
+
+        IReadOnlyList<PolicyRule> loaded = PolicyStateFile.Load(path, out var errors);
+        Assert.Empty(errors);
+        Assert.Contains(sets, rules => rules.SequenceEqual(loaded));   // exactly one save's rules, whole
+        Assert.Single(Directory.GetFiles(_dir));                        // no temp file left behind
+    }
+
+    [Fact]
+    public void Save_LeftoverTempFileFromEarlierRun_IsNotReusedOrTouched()
+    {
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, "snr0.state.json");
+        string leftover = Path.Combine(_dir, $".snr0.state.json.{Environment.ProcessId}.tmp");
+        File.WriteAllText(leftover, "junk");
+
+        PolicyStateFile.Save(path, [Rule("198.19.0.3/32", "drop")]);
+
+        Assert.Equal("junk", File.ReadAllText(leftover));
+        Assert.Equal(2, Directory.GetFiles(_dir).Length);
+    }
+
+    [Fact]
     public void Save_NewDirectory_CreatesDir0700File0600AndLoadsBack()
     {
         string path = Path.Combine(_dir, "sub", "snr0.state.json");
