@@ -70,7 +70,7 @@ public static class DaemonCommand
         });
         var versionOpt = new Option<bool>("--version", "-V") { Description = "Print 'subnetrad <version>' and exit." };
 
-        var root = new RootCommand("subnetrad - hub-and-spoke WireGuard overlay daemon. Without --check or --print-network-plan it runs the node described by the config. While it runs, SIGHUP (or 'subnetra reload') re-reads and applies the config; policy rules saved with 'subnetra save' are loaded at start from $SUBNETRA_STATE, else /var/lib/subnetra/<tun_name>.state.json.")
+        var root = new RootCommand("subnetrad - hub-and-spoke WireGuard overlay daemon. Without --check or --print-network-plan it runs the node described by the config. While it runs, SIGHUP (or 'subnetra reload') re-reads and applies the config; policy rules saved with 'subnetra save' are loaded at start from $SUBNETRA_STATE, else " + PolicyStateFile.DefaultDirectory + "/<tun_name>.state.json.")
         {
             configOpt, checkOpt, planOpt, pathMtuOpt, logLevelOpt,
         };
