@@ -29,8 +29,7 @@ public sealed class InstallScriptTests
         var r = Bash("scripts/install.sh", "--dry-run", "--prefix", prefix);
 
         Assert.True(r.Exit == 0, r.Err);
-        Assert.Contains("+ dotnet publish src/Daemon/Overlay.Daemon.csproj -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true", r.Out);
-        Assert.Contains("+ dotnet publish src/Cli/Overlay.Cli.csproj -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true", r.Out);
+        Assert.Contains("+ scripts/publish.sh --rid linux-x64 --cli --out /tmp/subnetra-install.", r.Out);
         Assert.Contains($"+ install -d -m 0755 {prefix}/bin", r.Out);
         Assert.Contains("+ install -d -m 0700 /etc/subnetra", r.Out);
         Assert.Contains("+ write /etc/systemd/system/subnetrad.service (mode 0644)", r.Out);
@@ -38,6 +37,29 @@ public sealed class InstallScriptTests
         Assert.Contains($"{prefix}/bin/subnetrad --check --config /etc/subnetra/config.json", r.Out);
         Assert.DoesNotContain("systemctl enable", r.Out.Replace("systemctl enable --now subnetrad; then", "", StringComparison.Ordinal));
         Assert.False(Directory.Exists(prefix), "--dry-run created the prefix");
+    }
+
+    [Fact]
+    public void InstallScript_DryRunWithRid_PublishesThatRidThroughPublishScript()
+    {
+        var r = Bash("scripts/install.sh", "--dry-run", "--rid", "linux-arm64", "--prefix", "/opt/subnetra-test");
+
+        Assert.True(r.Exit == 0, r.Err);
+        Assert.Contains("+ scripts/publish.sh --rid linux-arm64 --cli --out /tmp/subnetra-install.", r.Out);
+        Assert.DoesNotContain("dotnet publish", r.Out);
+    }
+
+    // install.sh ships what scripts/publish.sh builds; bench/README.md's RSS and startup numbers are for
+    // the trimmed ReadyToRun single file, so publish.sh must keep producing exactly that.
+    [Fact]
+    public void PublishScript_Options_TrimmedReadyToRunSingleFile()
+    {
+        string script = File.ReadAllText(Path.Combine(RepoFiles.Root, "scripts", "publish.sh"));
+
+        Assert.Contains("--self-contained", script);
+        Assert.Contains("-p:PublishSingleFile=true", script);
+        Assert.Contains("-p:PublishTrimmed=true", script);
+        Assert.Contains("-p:PublishReadyToRun=true", script);
     }
 
     [Theory]
