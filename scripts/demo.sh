@@ -64,7 +64,7 @@ cat > "$work/hub.json" <<JSON
   "local_id": 1,
   "local_tun_ip": "198.19.0.1/24",
   "listen_port": 51820,
-  "tun_name": "snr-hub",
+  "tun_name": "snr$tag-h",
   "peers": [
     { "id": 2, "name": "spoke1", "allowed_src": "198.19.0.2/32", "psk": "$psk1" },
     { "id": 3, "name": "spoke2", "allowed_src": "198.19.0.3/32", "psk": "$psk2" }
@@ -83,13 +83,15 @@ cat <<JSON
 }
 JSON
 }
-spoke 2 198.19.0.2 "$psk1" 198.18.1.1:51820 snr-s1 > "$work/spoke1.json"
-spoke 3 198.19.0.3 "$psk2" 198.18.2.1:51820 snr-s2 > "$work/spoke2.json"
+spoke 2 198.19.0.2 "$psk1" 198.18.1.1:51820 "snr$tag-1" > "$work/spoke1.json"
+spoke 3 198.19.0.3 "$psk2" 198.18.2.1:51820 "snr$tag-2" > "$work/spoke2.json"
 for c in hub spoke1 spoke2; do subnetrad --check --config "$work/$c.json"; done
 
 start() { # ns name
   local ns=$1 name=$2
-  SUBNETRA_SOCK="$work/$name.sock" ip netns exec "$ns" dotnet "$out/subnetrad.dll" --config "$work/$name.json" \
+  # Per-instance files (control socket, state, hub endpoint memory) live in the work directory.
+  SUBNETRA_SOCK="$work/$name.sock" SUBNETRA_STATE="$work/$name.state.json" \
+    ip netns exec "$ns" dotnet "$out/subnetrad.dll" --config "$work/$name.json" \
     > "$work/$name.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do
@@ -115,12 +117,11 @@ ip netns exec "$ns_s1" ping -c 3 -i 0.2 -W 2 198.19.0.3
 
 echo "== status"
 for name in hub spoke1 spoke2; do
-  ns_var="ns_hub"; [ "$name" = spoke1 ] && ns_var="ns_s1"; [ "$name" = spoke2 ] && ns_var="ns_s2"
   echo "--- $name"
   SUBNETRA_SOCK="$work/$name.sock" subnetra status || true
 done
-echo "== wg show snr-hub (stock wg reading the hub over the UAPI socket)"
-if command -v wg >/dev/null; then wg show snr-hub || true; fi
+echo "== wg show snr$tag-h (stock wg reading the hub over the UAPI socket)"
+if command -v wg >/dev/null; then wg show "snr$tag-h" || true; fi
 echo "== subnetra metrics (hub, per-peer lines)"
 SUBNETRA_SOCK="$work/hub.sock" subnetra metrics | grep -E '^subnetra_(up |peer_)' || true
 echo "== demo OK"
