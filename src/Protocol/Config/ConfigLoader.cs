@@ -60,35 +60,82 @@ public static class ConfigLoader
             return fail($"cannot read config file: {e.Message}");
         }
 
-        IConfigurationRoot root;
+        byte[] bytes;
         try
         {
-            root = new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
+            bytes = File.ReadAllBytes(full);
         }
-        catch (Exception e) when (e is InvalidDataException or FormatException or IOException or UnauthorizedAccessException or JsonException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {
-            return new ConfigLoadResult(null, [DescribeLoadFailure(full, e)], []);
+            return fail($"cannot read config file: {e.Message}");
         }
-        return Validate(root, full, Path.GetDirectoryName(full) ?? "/");
+        return LoadBytes(bytes, full, Path.GetDirectoryName(full) ?? "/");
     }
 
     /// <summary>
     /// Loads a config from JSON text (tests, tools). <paramref name="displayName"/> names it in
     /// errors; <paramref name="baseDirectory"/> anchors a relative private_key_file.
     /// </summary>
-    public static ConfigLoadResult LoadJson(string json, string displayName, string? baseDirectory = null)
+    public static ConfigLoadResult LoadJson(string json, string displayName, string? baseDirectory = null) =>
+        LoadBytes(System.Text.Encoding.UTF8.GetBytes(json), displayName, baseDirectory ?? Directory.GetCurrentDirectory());
+
+    /// <summary>
+    /// Options matching the M.E.Configuration.Json provider, so both readers accept the same files.
+    /// </summary>
+    private static readonly JsonDocumentOptions KindReaderOptions = new()
+    {
+        CommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    /// <summary>
+    /// Reads the bytes once into M.E.Configuration (the values) and once into a JsonDocument (the
+    /// token kind of every path), because the provider turns 5, "5" and true into the same kind
+    /// of text and a quoted number must be an error (issue 2).
+    /// </summary>
+    private static ConfigLoadResult LoadBytes(byte[] bytes, string displayName, string baseDirectory)
     {
         IConfigurationRoot root;
+        Dictionary<string, JsonValueKind> kinds;
         try
         {
-            var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json));
-            root = new ConfigurationBuilder().AddJsonStream(stream).Build();
+            root = new ConfigurationBuilder().AddJsonStream(new MemoryStream(bytes, writable: false)).Build();
+            // Parse(Stream) skips a UTF-8 BOM, as the provider's reader does.
+            using var doc = JsonDocument.Parse(new MemoryStream(bytes, writable: false), KindReaderOptions);
+            kinds = JsonKinds(doc.RootElement);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or JsonException)
         {
             return new ConfigLoadResult(null, [DescribeLoadFailure(displayName, e)], []);
         }
-        return Validate(root, displayName, baseDirectory ?? Directory.GetCurrentDirectory());
+        var v = new ConfigValidator(displayName, baseDirectory);
+        var config = v.Run(ConfigNode.FromConfiguration(root, kinds));
+        return new ConfigLoadResult(config, v.Errors, v.Warnings);
+    }
+
+    /// <summary>
+    /// Maps each flattened path ("peers:0:id") to its JSON token kind. Keys compare
+    /// case-insensitively, like IConfiguration's; the provider has already refused keys that
+    /// collide that way.
+    /// </summary>
+    internal static Dictionary<string, JsonValueKind> JsonKinds(JsonElement root)
+    {
+        var map = new Dictionary<string, JsonValueKind>(StringComparer.OrdinalIgnoreCase);
+        void Walk(JsonElement e, string path)
+        {
+            if (path.Length > 0) map[path] = e.ValueKind;
+            string prefix = path.Length > 0 ? path + ConfigurationPath.KeyDelimiter : "";
+            if (e.ValueKind == JsonValueKind.Object)
+                foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix + p.Name);
+            else if (e.ValueKind == JsonValueKind.Array)
+            {
+                int i = 0;
+                foreach (var item in e.EnumerateArray())
+                    Walk(item, prefix + (i++).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+        Walk(root, "");
+        return map;
     }
 
     /// <summary>
@@ -118,13 +165,6 @@ public static class ConfigLoader
         return new ConfigError(file, "", $"invalid JSON: {text}");
     }
 
-    private static ConfigLoadResult Validate(IConfiguration root, string file, string baseDirectory)
-    {
-        var v = new ConfigValidator(file, baseDirectory);
-        var config = v.Run(ConfigNode.FromConfiguration(root));
-        return new ConfigLoadResult(config, v.Errors, v.Warnings);
-    }
-
     /// <summary>Converts an M.E.Configuration path ("peers:1:psk") to JSON form ("peers[1].psk").</summary>
     public static string FormatKeyPath(string configurationPath)
     {
@@ -146,7 +186,8 @@ public static class ConfigLoader
 /// The flattened configuration as a small tree. M.E.Configuration keeps only strings:
 /// a JSON scalar becomes a value (numbers and booleans as text), an object or array becomes
 /// children, and null, {} and [] lose their type (null/{} have no value and no children, []
-/// becomes the empty string).
+/// becomes the empty string). <see cref="Kind"/> restores the JSON token kind from a second
+/// parse, so a quoted number can be told from a number.
 /// </summary>
 internal sealed class ConfigNode
 {
@@ -154,6 +195,9 @@ internal sealed class ConfigNode
     public required string JsonPath { get; init; }
     public string? Value { get; init; }
     public required IReadOnlyList<ConfigNode> Children { get; init; }
+
+    /// <summary>The JSON token kind at this path; null when unknown (no kind map was given).</summary>
+    public JsonValueKind? Kind { get; init; }
 
     public bool IsNull => Value is null && Children.Count == 0;
     public bool IsContainer => Children.Count > 0;
@@ -173,18 +217,20 @@ internal sealed class ConfigNode
     public string Describe() =>
         IsNull ? "null" : IsArrayLike ? "an array" : IsContainer ? "an object" : $"'{Value}'";
 
-    public static ConfigNode FromConfiguration(IConfiguration root) => new()
+    public static ConfigNode FromConfiguration(IConfiguration root, IReadOnlyDictionary<string, JsonValueKind>? kinds = null) => new()
     {
         Key = "",
         JsonPath = "",
-        Children = root.GetChildren().Select(Build).ToList(),
+        Kind = kinds is null ? null : JsonValueKind.Object,
+        Children = root.GetChildren().Select(c => Build(c, kinds)).ToList(),
     };
 
-    private static ConfigNode Build(IConfigurationSection s) => new()
+    private static ConfigNode Build(IConfigurationSection s, IReadOnlyDictionary<string, JsonValueKind>? kinds) => new()
     {
         Key = s.Key,
         JsonPath = ConfigLoader.FormatKeyPath(s.Path),
         Value = s.Value,
-        Children = s.GetChildren().Select(Build).ToList(),
+        Kind = kinds is not null && kinds.TryGetValue(s.Path, out var k) ? k : null,
+        Children = s.GetChildren().Select(c => Build(c, kinds)).ToList(),
     };
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Overlay.Protocol.Config;
 
@@ -501,10 +502,23 @@ internal sealed class ConfigValidator
             Error(n.JsonPath, $"expected a string, got {n.Describe()}");
             return null;
         }
+        // The provider turns 5 and true into text; the kind map tells them apart (issue 2).
+        switch (n.Kind)
+        {
+            case JsonValueKind.Number:
+                Error(n.JsonPath, $"expected a string, got a number {n.Value}");
+                return null;
+            case JsonValueKind.True or JsonValueKind.False:
+                Error(n.JsonPath, $"expected a string, got {(n.Kind == JsonValueKind.True ? "true" : "false")}");
+                return null;
+        }
         return n.Value;
     }
 
-    /// <summary>An integer in [min, max]. Numbers arrive as text; "1.0", "1e3" and "true" are refused.</summary>
+    /// <summary>
+    /// An integer in [min, max]. Numbers arrive as text; "1.0", "1e3" and "true" are refused, and
+    /// so is a JSON string holding digits ("5"), which the kind map reveals.
+    /// </summary>
     private int? Integer(ConfigNode n, int min, int max)
     {
         if (n.IsNull) return null;
@@ -520,6 +534,11 @@ internal sealed class ConfigValidator
             Error(n.JsonPath, $"expected an integer, got '{t}'");
             return null;
         }
+        if (n.Kind == JsonValueKind.String)
+        {
+            Error(n.JsonPath, $"expected an integer, got a string '{t}'; remove the quotes");
+            return null;
+        }
         if (v < min || v > max)
         {
             Error(n.JsonPath, $"must be in {min}..{max}; got {v}");
@@ -528,9 +547,15 @@ internal sealed class ConfigValidator
         return (int)v;
     }
 
+    /// <summary>JSON true or false; the strings "true"/"false" are refused (issue 2).</summary>
     private bool? Bool(ConfigNode n)
     {
         if (n.IsNull) return null;
+        if (n.Kind == JsonValueKind.String && n.Value is "true" or "false" or "True" or "False")
+        {
+            Error(n.JsonPath, $"expected true or false, got a string '{n.Value}'; remove the quotes");
+            return null;
+        }
         if (!n.IsContainer && (n.Value == "True" || n.Value == "true")) return true;
         if (!n.IsContainer && (n.Value == "False" || n.Value == "false")) return false;
         Error(n.JsonPath, $"expected true or false, got {n.Describe()}");

@@ -119,6 +119,48 @@ public class ConfigLoaderTests
         AssertError(r, path, message);
     }
 
+    // Issue 2: M.E.Configuration flattens 5 and "5" to the same text; the JSON token kind must
+    // still decide, so a quoted number or boolean (or a bare number for a string) is an error.
+    [Theory]
+    [InlineData("\"local_id\": 2", "\"local_id\": \"5\"", "local_id", "expected an integer, got a string '5'")]
+    [InlineData("\"local_id\": 2", "\"local_id\": 2, \"listen_port\": \"51820\"", "listen_port", "expected an integer, got a string '51820'")]
+    [InlineData("\"id\": 1", "\"id\": \"1\"", "peers[0].id", "expected an integer, got a string '1'")]
+    [InlineData("\"local_id\": 2", "\"local_id\": 2, \"keepalive_secs\": \"25\"", "keepalive_secs", "expected an integer, got a string '25'")]
+    [InlineData("\"local_id\": 2", "\"local_id\": 2, \"obfuscate\": \"false\"", "obfuscate", "expected true or false, got a string 'false'")]
+    [InlineData("\"local_id\": 2", "\"local_id\": 2, \"tun_name\": 5", "tun_name", "expected a string, got a number 5")]
+    [InlineData("\"name\": \"hub\"", "\"name\": true", "peers[0].name", "expected a string, got true")]
+    [InlineData("\"local_id\": 2", "\"local_id\": 2, \"listen_ports\": [51820, \"51821\"]", "listen_ports[1]", "expected an integer, got a string '51821'")]
+    public void LoadJson_WrongJsonTokenKind_NamesKeyPath(string find, string replace, string path, string message)
+    {
+        string json = ConfigJson.Spoke();
+        Assert.Contains(find, json);
+        var r = Load(json.Replace(find, replace));
+        Assert.Null(r.Config);
+        AssertError(r, path, message);
+    }
+
+    [Fact]
+    public void LoadJson_TypedValuesWithCommentsAndTrailingCommas_Accepted()
+    {
+        string json = ConfigJson.Spoke("// comment\n\"keepalive_secs\": 25, \"obfuscate\": false, \"tun_name\": \"ov0\",")
+            .Replace("\"psk\": \"" + ConfigJson.Psk1 + "\"", "\"psk\": \"" + ConfigJson.Psk1 + "\",");
+        var r = Load(json);
+        Assert.True(r.Errors.Count == 0, string.Join("\n", r.Errors));
+        Assert.Equal(25, r.Config!.KeepaliveSecs);
+        Assert.Equal("ov0", r.Config.TunName);
+    }
+
+    [Fact]
+    public void JsonKinds_NestedPaths_CaseInsensitiveFlattenedKeys()
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse("""{ "a": "5", "peers": [ { "id": 5 }, true ] }""");
+        var kinds = ConfigLoader.JsonKinds(doc.RootElement);
+        Assert.Equal(System.Text.Json.JsonValueKind.String, kinds["A"]);
+        Assert.Equal(System.Text.Json.JsonValueKind.Array, kinds["peers"]);
+        Assert.Equal(System.Text.Json.JsonValueKind.Number, kinds["peers:0:ID"]);
+        Assert.Equal(System.Text.Json.JsonValueKind.True, kinds["peers:1"]);
+    }
+
     private const string P = "\"id\": 1, \"psk\": \"" + ConfigJson.Psk1 + "\"";
 
     [Theory]
