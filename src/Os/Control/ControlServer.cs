@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Overlay.Protocol.Control;
@@ -36,33 +35,19 @@ public sealed class ControlServerOptions
 /// </summary>
 public sealed class ControlServer : IAsyncDisposable
 {
-    private const int ListenBacklog = 16;
-
-    private readonly Socket _listener;
     private readonly Func<ControlRequest, CancellationToken, ValueTask<ControlResponse>> _handler;
     private readonly ControlServerOptions _options;
-    private readonly uint _daemonUid;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<long, Task> _connections = new();
-    private readonly Task _acceptLoop;
-    private long _nextConnectionId;
-    private int _activeConnections;
-    private int _disposed;
+    private UnixSocketListener _listener = null!;
 
     /// <summary>Absolute path of the bound socket file.</summary>
-    public string SocketPath { get; }
+    public string SocketPath => _listener.SocketPath;
 
     private ControlServer(
-        string socketPath, Socket listener,
         Func<ControlRequest, CancellationToken, ValueTask<ControlResponse>> handler,
         ControlServerOptions options)
     {
-        SocketPath = socketPath;
-        _listener = listener;
         _handler = handler;
         _options = options;
-        _daemonUid = PeerCredentials.DaemonUid();
-        _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>
@@ -81,209 +66,70 @@ public sealed class ControlServer : IAsyncDisposable
         options ??= new ControlServerOptions();
         if (options.MaxConnections < 1) throw new ArgumentOutOfRangeException(nameof(options), "MaxConnections must be at least 1");
 
-        string path = Path.GetFullPath(socketPath);
-        UnixDomainSocketEndPoint endPoint = CreateEndPoint(path);
-        PrepareDirectory(path);
-        RemoveStaleSocket(path, endPoint);
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        bool bound = false;
-        try
+        var server = new ControlServer(handler, options);
+        server._listener = UnixSocketListener.Start(socketPath, new UnixSocketListenerOptions
         {
-            listener.Bind(endPoint);
-            bound = true;
-            // After bind, not before: the socket file only exists now, and macOS ignores the
-            // umask for sockets, so an explicit chmod is the only way to be sure of 0600.
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(ListenBacklog);
-            return new ControlServer(path, listener, handler, options);
-        }
-        catch (SocketException ex)
-        {
-            listener.Dispose();
-            if (bound) TryDelete(path);
-            if (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
-            {
-                throw new IOException($"another subnetrad is already listening on {path}; set {ControlPaths.EnvironmentVariable} for a second instance", ex);
-            }
-            throw new IOException($"cannot bind control socket {path}: {ex.Message}", ex);
-        }
-        catch
-        {
-            listener.Dispose();
-            if (bound) TryDelete(path);
-            throw;
-        }
+            Name = "control socket",
+            DirectoryName = "control socket directory",
+            TooLongHint = $"; set {ControlPaths.EnvironmentVariable} to a shorter path",
+            AlreadyServed = path => $"another subnetrad is already listening on {path}; set {ControlPaths.EnvironmentVariable} for a second instance",
+            BindInUseIsAlreadyServed = true,
+            // 0700: only root and the daemon's uid may talk to it anyway.
+            DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute,
+            ChmodCreatedDirectory = true,
+            MaxConnections = options.MaxConnections,
+            LogPrefix = "control: ",
+            Log = options.Log,
+        }, server.ServeAsync, server.RefuseAsync);
+        return server;
     }
 
     /// <summary>Stops accepting, ends every connection, waits for them and removes the socket file.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+
+    private async Task RefuseAsync(Socket socket, UnixSocketRefusal refusal, CancellationToken stop)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _stop.Cancel();
-        _listener.Dispose();
-        try
+        string denial;
+        if (refusal.TooMany)
         {
-            await _acceptLoop.ConfigureAwait(false);
+            denial = $"too many control connections (at most {_options.MaxConnections})";
         }
-        catch (OperationCanceledException)
+        else
         {
+            denial = refusal.CredentialError is { } error ? "permission denied: " + error : PeerCredentials.DenialMessage(refusal.Uid);
+            _options.Log?.Invoke($"control: refused connection: {denial}");
         }
-        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
-        TryDelete(SocketPath);
-        _stop.Dispose();
+        await UsePipesAsync(socket, async (reader, writer) =>
+        {
+            await ReplyAsync(writer, ControlResponse.Failure(denial), stop).ConfigureAwait(false);
+            await CloseGracefullyAsync(socket, reader, stop).ConfigureAwait(false);
+        }).ConfigureAwait(false);
     }
 
-    private static UnixDomainSocketEndPoint CreateEndPoint(string path)
+    private async Task ServeAsync(Socket socket, CancellationToken stop)
     {
-        try
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        await UsePipesAsync(socket, async (reader, writer) =>
         {
-            return new UnixDomainSocketEndPoint(path);
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            // sun_path is 108 bytes on Linux and 104 on macOS, NUL included (unix(7), unix(4)).
-            throw new IOException($"control socket path is too long for a Unix socket: {path}; set {ControlPaths.EnvironmentVariable} to a shorter path", ex);
-        }
-    }
-
-    private static void PrepareDirectory(string path)
-    {
-        string? dir = Path.GetDirectoryName(path);
-        if (string.IsNullOrEmpty(dir) || Directory.Exists(dir)) return;
-        // Only a directory we create gets 0700; an existing one (/tmp, /run) is the operator's.
-        const UnixFileMode owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        try
-        {
-            Directory.CreateDirectory(dir, owner);
-            File.SetUnixFileMode(dir, owner);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot create control socket directory {dir}: {ex.Message}", ex);
-        }
-    }
-
-    private static void RemoveStaleSocket(string path, UnixDomainSocketEndPoint endPoint)
-    {
-        if (Directory.Exists(path)) throw new IOException($"control socket path {path} is a directory");
-        if (!File.Exists(path)) return;
-
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(endPoint);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            // ECONNREFUSED: the file is there but nobody listens — a daemon that died without cleanup.
-            TryDelete(path);
-            return;
-        }
-        catch (SocketException ex)
-        {
-            throw new IOException($"control socket {path} exists and cannot be probed: {ex.Message}", ex);
-        }
-        throw new IOException($"another subnetrad is already listening on {path}; set {ControlPaths.EnvironmentVariable} for a second instance");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        CancellationToken stop = _stop.Token;
-        while (!stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
+            if (!await ServeRequestsAsync(reader, writer, idle, stop).ConfigureAwait(false))
             {
-                socket = await _listener.AcceptAsync(stop).ConfigureAwait(false);
+                await CloseGracefullyAsync(socket, reader, stop).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                if (stop.IsCancellationRequested) return;
-                // EMFILE and friends: back off instead of spinning; the listener stays usable.
-                _options.Log?.Invoke($"control: accept failed: {ex.Message}");
-                try
-                {
-                    await Task.Delay(100, stop).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-
-            long id = Interlocked.Increment(ref _nextConnectionId);
-            Task connection = Task.Run(() => ServeAsync(socket));
-            // Add before attaching the removal: a continuation on an already finished task runs at
-            // once, so the removal always comes after the add and no finished entry is left behind.
-            _connections[id] = connection;
-            _ = connection.ContinueWith(
-                static (_, state) =>
-                {
-                    var (server, key) = ((ControlServer, long))state!;
-                    server._connections.TryRemove(key, out Task? _);
-                },
-                (this, id),
-                CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously,
-                TaskScheduler.Default);
-        }
+        }).ConfigureAwait(false);
     }
 
-    private async Task ServeAsync(Socket socket)
+    /// <summary>Runs <paramref name="body"/> over pipes on the socket, then flushes and releases them (the listener closes the socket).</summary>
+    private static async Task UsePipesAsync(Socket socket, Func<PipeReader, PipeWriter, Task> body)
     {
-        int active = Interlocked.Increment(ref _activeConnections);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        var stream = new NetworkStream(socket, ownsSocket: false);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         PipeWriter writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
         try
         {
-            if (active > _options.MaxConnections)
-            {
-                await ReplyAsync(writer, ControlResponse.Failure($"too many control connections (at most {_options.MaxConnections})"), _stop.Token).ConfigureAwait(false);
-                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
-                return;
-            }
-            if (!Authorize(socket, out string? denial))
-            {
-                _options.Log?.Invoke($"control: refused connection: {denial}");
-                await ReplyAsync(writer, ControlResponse.Failure(denial), _stop.Token).ConfigureAwait(false);
-                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
-                return;
-            }
-            if (!await ServeRequestsAsync(reader, writer, idle).ConfigureAwait(false))
-            {
-                await CloseGracefullyAsync(socket, reader).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // Idle timeout or server stop: just close.
-        }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
-        {
-            // The client went away mid-reply; nothing to tell it.
+            await body(reader, writer).ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Decrement(ref _activeConnections);
             await reader.CompleteAsync().ConfigureAwait(false);
             try
             {
@@ -296,27 +142,11 @@ public sealed class ControlServer : IAsyncDisposable
         }
     }
 
-    private bool Authorize(Socket socket, [System.Diagnostics.CodeAnalysis.NotNullWhen(false)] out string? denial)
-    {
-        if (!PeerCredentials.TryGetPeerUid(socket, out uint uid, out string? error))
-        {
-            denial = "permission denied: " + error;
-            return false;
-        }
-        if (!PeerCredentials.IsAuthorized(uid, _daemonUid))
-        {
-            denial = PeerCredentials.DenialMessage(uid);
-            return false;
-        }
-        denial = null;
-        return true;
-    }
-
     /// <summary>
     /// Serves requests until the client closes (true) or a line is too long (false: the
     /// error reply is sent and every byte read so far consumed; the caller closes).
     /// </summary>
-    private async Task<bool> ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource idle)
+    private async Task<bool> ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource idle, CancellationToken stop)
     {
         while (true)
         {
@@ -326,7 +156,7 @@ public sealed class ControlServer : IAsyncDisposable
 
             while (TryTakeLine(ref buffer, out ReadOnlySequence<byte> line))
             {
-                if (!await AnswerLineAsync(line, writer, idle).ConfigureAwait(false))
+                if (!await AnswerLineAsync(line, writer, idle, stop).ConfigureAwait(false))
                 {
                     reader.AdvanceTo(read.Buffer.End);
                     return false;
@@ -335,7 +165,7 @@ public sealed class ControlServer : IAsyncDisposable
 
             if (buffer.Length > ControlJson.MaxLineBytes)
             {
-                await ReplyAsync(writer, LineTooLong(), _stop.Token).ConfigureAwait(false);
+                await ReplyAsync(writer, LineTooLong(), stop).ConfigureAwait(false);
                 reader.AdvanceTo(read.Buffer.End);
                 return false;
             }
@@ -344,7 +174,7 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 // The client shut down its side; a last request without '\n' still counts
                 // (`printf '{"command":"status"}' | nc -U` is a fair way to ask).
-                if (!buffer.IsEmpty) await AnswerLineAsync(buffer, writer, idle).ConfigureAwait(false);
+                if (!buffer.IsEmpty) await AnswerLineAsync(buffer, writer, idle, stop).ConfigureAwait(false);
                 return true;
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -352,12 +182,12 @@ public sealed class ControlServer : IAsyncDisposable
     }
 
     /// <summary>Answers one line; false when the connection must be closed afterwards.</summary>
-    private async ValueTask<bool> AnswerLineAsync(ReadOnlySequence<byte> line, PipeWriter writer, CancellationTokenSource idle)
+    private async ValueTask<bool> AnswerLineAsync(ReadOnlySequence<byte> line, PipeWriter writer, CancellationTokenSource idle, CancellationToken stop)
     {
         // The limit is on what the client sent, blanks included, so it cannot be dodged by padding.
         if (line.Length > ControlJson.MaxLineBytes)
         {
-            await ReplyAsync(writer, LineTooLong(), _stop.Token).ConfigureAwait(false);
+            await ReplyAsync(writer, LineTooLong(), stop).ConfigureAwait(false);
             return false;
         }
         line = TrimLine(line);
@@ -372,20 +202,20 @@ public sealed class ControlServer : IAsyncDisposable
         {
             // The idle clock measures the client, not the handler.
             idle.CancelAfter(Timeout.InfiniteTimeSpan);
-            response = await InvokeHandlerAsync(request).ConfigureAwait(false);
+            response = await InvokeHandlerAsync(request, stop).ConfigureAwait(false);
         }
-        await ReplyAsync(writer, response, _stop.Token).ConfigureAwait(false);
+        await ReplyAsync(writer, response, stop).ConfigureAwait(false);
         return true;
     }
 
-    private async ValueTask<ControlResponse> InvokeHandlerAsync(ControlRequest request)
+    private async ValueTask<ControlResponse> InvokeHandlerAsync(ControlRequest request, CancellationToken stop)
     {
         try
         {
             // WaitAsync: a handler stuck behind a stopped packet loop must not hold up shutdown.
-            return await _handler(request, _stop.Token).AsTask().WaitAsync(_stop.Token).ConfigureAwait(false);
+            return await _handler(request, stop).AsTask().WaitAsync(stop).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             throw;
         }
@@ -402,13 +232,13 @@ public sealed class ControlServer : IAsyncDisposable
     /// simple clients report instead of our reply's aftermath; so stop sending, then read and
     /// discard what the client still sends, for a bounded time and size, until it closes.
     /// </summary>
-    private async Task CloseGracefullyAsync(Socket socket, PipeReader reader)
+    private static async Task CloseGracefullyAsync(Socket socket, PipeReader reader, CancellationToken stop)
     {
         const int maxDrainBytes = 1024 * 1024;
         try
         {
             socket.Shutdown(SocketShutdown.Send);
-            using var drain = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            using var drain = CancellationTokenSource.CreateLinkedTokenSource(stop);
             drain.CancelAfter(TimeSpan.FromMilliseconds(500));
             long drained = 0;
             while (drained < maxDrainBytes)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Text;
@@ -29,27 +28,16 @@ public sealed class UapiServer : IAsyncDisposable
     private const int MaxConnections = 16;
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
 
-    private readonly Socket _listener;
     private readonly Func<CancellationToken, Task<UapiDevice>> _snapshot;
     private readonly Action<string> _log;
-    private readonly uint _daemonUid;
-    private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<long, Task> _connections = new();
-    private readonly Task _acceptLoop;
-    private long _nextId;
-    private int _active;
-    private int _disposed;
+    private UnixSocketListener _listener = null!;
 
-    public string SocketPath { get; }
+    public string SocketPath => _listener.SocketPath;
 
-    private UapiServer(string path, Socket listener, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log)
+    private UapiServer(Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log)
     {
-        SocketPath = path;
-        _listener = listener;
         _snapshot = snapshot;
         _log = log;
-        _daemonUid = PeerCredentials.DaemonUid();
-        _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
     /// <summary>
@@ -60,175 +48,50 @@ public sealed class UapiServer : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(snapshot);
-        string path = Path.GetFullPath(socketPath);
-        UnixDomainSocketEndPoint endPoint;
-        try
+        var server = new UapiServer(snapshot, log ?? (_ => { }));
+        // wg runs as root; wireguard-go binds under umask 077 and the listener makes the socket 0600.
+        server._listener = UnixSocketListener.Start(socketPath, new UnixSocketListenerOptions
         {
-            endPoint = new UnixDomainSocketEndPoint(path);
-        }
-        catch (ArgumentOutOfRangeException ex)
-        {
-            throw new IOException($"UAPI socket path is too long for a Unix socket: {path}", ex);
-        }
-        PrepareDirectory(path);
-        RemoveStale(path, endPoint);
-
-        var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        bool bound = false;
-        try
-        {
-            listener.Bind(endPoint);
-            bound = true;
-            // wg runs as root; wireguard-go binds under umask 077. chmod after bind (macOS ignores the umask for sockets).
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            listener.Listen(16);
-            return new UapiServer(path, listener, snapshot, log ?? (_ => { }));
-        }
-        catch (SocketException ex)
-        {
-            listener.Dispose();
-            if (bound) TryDelete(path);
-            throw new IOException($"cannot bind UAPI socket {path}: {ex.Message}", ex);
-        }
-        catch
-        {
-            listener.Dispose();
-            if (bound) TryDelete(path);
-            throw;
-        }
+            Name = "UAPI socket",
+            DirectoryName = "UAPI directory",
+            AlreadyServed = path => $"{path} is served by another process (wireguard-go or a second subnetrad with the same tun_name)",
+            // 0755 like wireguard-go: wg lists *.sock here; the sockets themselves are 0600.
+            DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute,
+            MaxConnections = MaxConnections,
+            Log = server._log,
+        }, server.ServeAsync, server.RefuseAsync);
+        return server;
     }
 
     /// <summary>Stops accepting, ends open connections and removes the socket file.</summary>
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync() => _listener.DisposeAsync();
+
+    private Task RefuseAsync(Socket socket, UnixSocketRefusal refusal, CancellationToken stop)
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _stop.Cancel();
-        _listener.Dispose();
-        await _acceptLoop.ConfigureAwait(false);
-        await Task.WhenAll(_connections.Values).ConfigureAwait(false);
-        TryDelete(SocketPath);
-        _stop.Dispose();
+        _log(refusal.TooMany
+            ? $"refused connection: more than {MaxConnections} at once"
+            : $"refused connection: {refusal.CredentialError ?? PeerCredentials.DenialMessage(refusal.Uid)}");
+        return Task.CompletedTask;
     }
 
-    private static void PrepareDirectory(string path)
+    private async Task ServeAsync(Socket socket, CancellationToken stop)
     {
-        string? dir = Path.GetDirectoryName(path);
-        if (string.IsNullOrEmpty(dir) || Directory.Exists(dir)) return;
-        try
-        {
-            // 0755 like wireguard-go: wg lists *.sock here; the sockets themselves are 0600.
-            Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-                | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot create UAPI directory {dir}: {ex.Message}", ex);
-        }
-    }
-
-    private static void RemoveStale(string path, UnixDomainSocketEndPoint endPoint)
-    {
-        if (Directory.Exists(path)) throw new IOException($"UAPI socket path {path} is a directory");
-        if (!File.Exists(path)) return;
-        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            probe.Connect(endPoint);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
-        {
-            // Nobody listens: left behind by a process that died (wg itself unlinks such files too).
-            TryDelete(path);
-            return;
-        }
-        catch (SocketException ex)
-        {
-            throw new IOException($"UAPI socket {path} exists and cannot be probed: {ex.Message}", ex);
-        }
-        throw new IOException($"{path} is served by another process (wireguard-go or a second subnetrad with the same tun_name)");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-        }
-    }
-
-    private async Task AcceptLoopAsync()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                if (_stop.IsCancellationRequested) return;
-                _log($"accept failed: {ex.Message}");
-                try
-                {
-                    await Task.Delay(100, _stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-                continue;
-            }
-            long id = Interlocked.Increment(ref _nextId);
-            Task connection = Task.Run(() => ServeAsync(socket));
-            // Add before attaching the removal: a continuation on an already finished task runs at
-            // once, so the removal always comes after the add and no finished entry is left behind.
-            _connections[id] = connection;
-            _ = connection.ContinueWith(_ => _connections.TryRemove(id, out Task? _), CancellationToken.None,
-                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        }
-    }
-
-    private async Task ServeAsync(Socket socket)
-    {
-        int active = Interlocked.Increment(ref _active);
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
-        var stream = new NetworkStream(socket, ownsSocket: true);
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var stream = new NetworkStream(socket, ownsSocket: false);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         try
         {
-            if (active > MaxConnections)
-            {
-                _log($"refused connection: more than {MaxConnections} at once");
-                return;
-            }
-            if (!PeerCredentials.TryGetPeerUid(socket, out uint uid, out string? error) || !PeerCredentials.IsAuthorized(uid, _daemonUid))
-            {
-                _log($"refused connection: {error ?? PeerCredentials.DenialMessage(uid)}");
-                return;
-            }
-            await ServeRequestsAsync(reader, stream, idle).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
-        {
-            // Idle, stopping, or the client went away: nothing to tell it.
+            await ServeRequestsAsync(reader, stream, idle, stop).ConfigureAwait(false);
         }
         finally
         {
-            Interlocked.Decrement(ref _active);
             await reader.CompleteAsync().ConfigureAwait(false);
             await stream.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task ServeRequestsAsync(PipeReader reader, NetworkStream stream, CancellationTokenSource idle)
+    private async Task ServeRequestsAsync(PipeReader reader, NetworkStream stream, CancellationTokenSource idle, CancellationToken stop)
     {
         while (true)
         {
@@ -239,7 +102,7 @@ public sealed class UapiServer : IAsyncDisposable
                 case "get=1":
                     // wireguard-go requires the empty line right after get=1.
                     if (await ReadLineAsync(reader, idle).ConfigureAwait(false) is not "") return;
-                    await WriteAsync(stream, await GetReplyAsync().ConfigureAwait(false)).ConfigureAwait(false);
+                    await WriteAsync(stream, await GetReplyAsync(stop).ConfigureAwait(false)).ConfigureAwait(false);
                     break;
                 case "set=1":
                     string? line;
@@ -257,14 +120,14 @@ public sealed class UapiServer : IAsyncDisposable
         }
     }
 
-    private async Task<string> GetReplyAsync()
+    private async Task<string> GetReplyAsync(CancellationToken stop)
     {
         try
         {
-            using UapiDevice device = await _snapshot(_stop.Token).ConfigureAwait(false);
+            using UapiDevice device = await _snapshot(stop).ConfigureAwait(false);
             return UapiText.FormatGet(device);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !_stop.IsCancellationRequested)
+        catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             _log($"UAPI get failed: {ex.Message}");
             return UapiText.GetError(UapiText.EIO);
