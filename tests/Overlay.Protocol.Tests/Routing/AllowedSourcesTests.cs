@@ -43,16 +43,27 @@ public class AllowedSourcesTests
         Assert.False(a.Contains(A("198.18.0.3")));
     }
 
+    /// <summary>
+    /// Both address families are warmed up through the same method that is then measured: a
+    /// cold path (first IPv6 lookup, on-stack replacement of the loop) may allocate once, which
+    /// is start-up cost, not steady state. (A clean-clone CI run caught the v4-only warm-up.)
+    /// </summary>
     [Fact]
     public void Contains_SteadyState_AllocatesNothing()
     {
         var a = new AllowedSources([IPNetwork.Parse("198.18.0.0/24"), IPNetwork.Parse("fd00::/16")]);
         byte[] v4 = A("198.18.0.9"), v6 = A("fd00::1");
-        int hits = 0;
-        for (int i = 0; i < 100; i++) hits += a.Contains(v4) ? 1 : 0;
+        Assert.Equal(2 * 2_000, Lookups(a, v4, v6, 2_000));
         long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++) hits += (a.Contains(v4) ? 1 : 0) + (a.Contains(v6) ? 1 : 0);
+        int hits = Lookups(a, v4, v6, 10_000);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(20_100, hits);
+        Assert.Equal(20_000, hits);
+    }
+
+    private static int Lookups(AllowedSources a, byte[] v4, byte[] v6, int n)
+    {
+        int hits = 0;
+        for (int i = 0; i < n; i++) hits += (a.Contains(v4) ? 1 : 0) + (a.Contains(v6) ? 1 : 0);
+        return hits;
     }
 }
