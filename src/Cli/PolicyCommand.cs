@@ -118,7 +118,7 @@ public static class PolicyCommand
             w.WriteLine($"rules: {p.Rules.Count}");
             var rows = new List<string[]> { new[] { "PREFIX", "ACTION" } };
             foreach (PolicyRuleInfo r in p.Rules) rows.Add([r.Prefix, r.PeerId is int id ? $"peer:{id}" : r.Action]);
-            WriteTable(rows, w);
+            StatusCommand.WriteTable(rows, w);
         }
         w.WriteLine();
         if (p.Table.Count == 0)
@@ -133,7 +133,7 @@ public static class PolicyCommand
             string target = e.PeerId is int id ? $"peer {id}" + (e.PeerName is { } n ? $" ({n})" : "") : e.Action;
             table.Add([e.Prefix, target, e.Source]);
         }
-        WriteTable(table, w);
+        StatusCommand.WriteTable(table, w);
     }
 
     public static void RenderReload(ControlResponse r, TextWriter w)
@@ -203,23 +203,5 @@ public static class PolicyCommand
     {
         using JsonDocument doc = JsonDocument.Parse(line);
         return doc.RootElement.TryGetProperty(name, out JsonElement e) ? e.GetRawText() : "null";
-    }
-
-    private static void WriteTable(List<string[]> rows, TextWriter w)
-    {
-        int columns = rows[0].Length;
-        var widths = new int[columns];
-        foreach (string[] row in rows)
-            for (int c = 0; c < columns; c++) widths[c] = Math.Max(widths[c], row[c].Length);
-        foreach (string[] row in rows)
-        {
-            w.Write(' ');
-            for (int c = 0; c < columns; c++)
-            {
-                w.Write(' ');
-                w.Write(c == columns - 1 ? row[c] : row[c].PadRight(widths[c] + 1));
-            }
-            w.WriteLine();
-        }
     }
 }

@@ -172,7 +172,8 @@ public static class StatusCommand
         }
     }
 
-    private static void WriteTable(List<string[]> rows, TextWriter w)
+    /// <summary>Left-aligned columns indented by two (status peers, policy rules).</summary>
+    internal static void WriteTable(List<string[]> rows, TextWriter w)
     {
         int columns = rows[0].Length;
         var widths = new int[columns];
