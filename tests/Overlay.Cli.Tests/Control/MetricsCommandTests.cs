@@ -8,32 +8,13 @@ using Overlay.Protocol.Stats;
 
 namespace Overlay.Cli.Tests.Control;
 
-public sealed class MetricsCommandTests : IDisposable
+public sealed class MetricsCommandTests : SocketDirectoryTest
 {
-    private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
-
-    private readonly string _dir = Path.Combine("/tmp", "cli-" + Guid.NewGuid().ToString("N")[..12]);
-    private string SocketPath => Path.Combine(_dir, "subnetra.sock");
-
-    public void Dispose()
-    {
-        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
-    }
+    private static readonly DateTimeOffset Now = StatusSamples.Now;
 
     private static StatusSnapshot Sample()
     {
-        var counters = new Counters
-        {
-            TunRxPackets = 10, TunRxBytes = 1200, TunTxPackets = 12, TunTxBytes = 3500,
-            UdpRxPackets = 20, UdpRxBytes = 2_500_000, UdpTxPackets = 22, UdpTxBytes = 900,
-            RelayPackets = 5, RelayBytes = 600,
-            HandshakeInitiationsSent = 1, HandshakeInitiationsReceived = 2,
-            HandshakeResponsesSent = 3, HandshakeResponsesReceived = 4,
-            CookieRepliesSent = 5, CookieRepliesReceived = 6,
-            KeepalivesSent = 7, KeepalivesReceived = 8, SessionsEstablished = 9,
-        };
-        for (int i = 0; i < 3; i++) counters.Drop(DropReason.NoRoute);
-        counters.Drop(DropReason.InvalidMac1);
+        Counters counters = StatusSamples.Counters();
         return new StatusSnapshot
         {
             Version = "0.1.0",
