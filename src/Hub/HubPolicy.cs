@@ -1,3 +1,4 @@
+using Overlay.Protocol;
 using Overlay.Os.Node;
 
 namespace Overlay.Hub;
@@ -32,7 +33,7 @@ public sealed class HubPolicy : IRolePolicy
     private readonly TimeProvider _time;
     private readonly EndpointMemory? _memory;
     private readonly Action<string>? _warn;
-    private readonly Dictionary<int, Overlay.Protocol.Routing.UdpEndpoint> _saved = new();
+    private readonly Dictionary<int, UdpEndpoint> _saved = new();
     private long _nextSave;
     private Task? _pendingWrite;
     private int _thisTurn;

@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.Protocol;
 using Overlay.Os.Node;
 using Overlay.Os.Udp;
 using Overlay.Protocol.Routing;

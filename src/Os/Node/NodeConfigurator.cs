@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.Protocol;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Control;
 using Overlay.Protocol.Engine;

@@ -1,3 +1,5 @@
+using Overlay.Protocol;
+using Overlay.Os.Tun;
 using Overlay.Os.Udp;
 using Overlay.Protocol.Routing;
 using Overlay.Protocol.Engine;

@@ -1,3 +1,4 @@
+using Overlay.Protocol;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Routing;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Udp;
 

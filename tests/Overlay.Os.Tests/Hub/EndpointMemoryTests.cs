@@ -1,6 +1,6 @@
 using System.Text;
+using Overlay.Protocol;
 using Overlay.Hub;
-using Overlay.Protocol.Routing;
 using Overlay.Tests.Fakes;
 
 namespace Overlay.Os.Tests.Hub;

@@ -1,8 +1,8 @@
 using System.Text;
+using Overlay.Protocol;
 using Overlay.Hub;
 using Overlay.Os.Node;
 using Overlay.Protocol.Config;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 using Overlay.Tests.Fakes;
 
