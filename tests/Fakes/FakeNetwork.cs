@@ -1,8 +1,6 @@
 using System.Net;
 using Overlay.Protocol;
-using Overlay.Os.Node;
 using Overlay.Os.Udp;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Tests.Fakes;
 
