@@ -11,7 +11,7 @@ namespace Overlay.Os.Node;
 /// the calling thread until <see cref="Stop"/>. Everything opened is closed on every error
 /// path and on dispose.
 /// </summary>
-public sealed class NodeHost : IDisposable
+public sealed partial class NodeHost : IDisposable
 {
     private readonly TunDevice _tun;
     private readonly UdpSocket[] _sockets;
@@ -44,11 +44,7 @@ public sealed class NodeHost : IDisposable
     public static NodeHost Open(OverlayConfig config, IRolePolicy policy, NodeLog log, TimeProvider? time = null)
     {
         NodeSetup setup = NodeSetupBuilder.Build(config);
-#if OVERLAY_MACOS
-        string requestedTun = ""; // utun: the kernel picks utunN (tun_name is Linux-only)
-#else
-        string requestedTun = config.TunName;
-#endif
+        string requestedTun = RequestedTunName(config);
         TunDevice? tun = null;
         var sockets = new List<UdpSocket>();
         PollLoop? loop = null;
@@ -74,6 +70,9 @@ public sealed class NodeHost : IDisposable
             throw;
         }
     }
+
+    /// <summary>The name to ask the OS for; each OS file supplies it (NodeHost.Linux.cs, NodeHost.MacOS.cs).</summary>
+    private static partial string RequestedTunName(OverlayConfig config);
 
     /// <summary>Runs the loop on the calling thread until <see cref="Stop"/>.</summary>
     public void Run()
