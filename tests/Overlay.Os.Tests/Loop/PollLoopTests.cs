@@ -26,7 +26,7 @@ public sealed unsafe class PollLoopTests : IDisposable
         public Action? OnEndTurn;
 
         public long NextDeadlineTimestamp => Volatile.Read(ref Deadline);
-        public void BeginTurn() => Begins++;
+        public void BeginTurn(long now) => Begins++;
         public void OnTimer() => (OnTimerAction ?? (() => Timers++))();
         public void EndTurn()
         {

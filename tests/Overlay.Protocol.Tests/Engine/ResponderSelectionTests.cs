@@ -33,9 +33,9 @@ public class ResponderSelectionTests
         public readonly Recorder Output = new();
         public readonly WireGuardEngine Engine;
 
-        public Hub()
+        public Hub(int scanBudget = WireGuardEngineOptions.DefaultMac1ScanBudgetPerTurn)
         {
-            Engine = new WireGuardEngine(Time, Counters, Output);
+            Engine = new WireGuardEngine(Time, Counters, Output, new WireGuardEngineOptions { Mac1ScanBudgetPerTurn = scanBudget });
             Span<byte> priv = stackalloc byte[32];
             Span<byte> spokePub = stackalloc byte[32];
             for (int spoke = 1; spoke <= Links; spoke++)
@@ -45,7 +45,7 @@ public class ResponderSelectionTests
                 PskIdentity.DeriveStaticPublic(psk, (uint)spoke, HubId, spokePub);
                 Engine.AddPeer(new LocalIdentity(priv), spokePub, psk, spoke, $"spoke{spoke}", default, 0);
             }
-            Engine.BeginTurn();
+            Engine.BeginTurn(Time.GetTimestamp());
         }
     }
 
@@ -60,7 +60,7 @@ public class ResponderSelectionTests
         PskIdentity.DeriveStaticPrivate(psk, (uint)spoke, HubId, priv);
         PskIdentity.DeriveStaticPublic(psk, HubId, (uint)spoke, hubPub);
         var peer = engine.AddPeer(new LocalIdentity(priv), hubPub, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
-        engine.BeginTurn();
+        engine.BeginTurn(time.GetTimestamp());
         var frame = new byte[128];
         frame[16] = 0x45;
         frame[19] = 20;
@@ -86,7 +86,7 @@ public class ResponderSelectionTests
         // The next initiation from the same source is matched by the endpoint hint: no scan at all.
         hub.Time.Advance(TimeSpan.FromSeconds(6));
         byte[] again = SpokeInitiation(Links, hub.Time);
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         Assert.Equal(InboundKind.HandshakeHandled, hub.Engine.ProcessDatagram(again, source).Kind);
         Assert.Equal(Links, hub.Engine.Mac1ScanTrials);
     }
@@ -103,7 +103,7 @@ public class ResponderSelectionTests
 
         Assert.Equal(SendResult.Staged, hub.Engine.SendPacket(peer, frame, 20));
         hub.Time.Advance(TimeSpan.FromSeconds(30));
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         hub.Engine.Tick();
 
         Assert.Empty(hub.Output.Sent);
@@ -115,18 +115,17 @@ public class ResponderSelectionTests
     [Fact]
     public void Initiation_MoreLinksThanBudget_ScanResumesAcrossTurnsUntilFound()
     {
-        var hub = new Hub();
-        hub.Engine.Mac1ScanBudgetPerTurn = 300;
+        var hub = new Hub(scanBudget: 300);
         byte[] init = SpokeInitiation(Links, hub.Time);
         var source = new UdpEndpoint([198, 18, 3, 232], 40000);
 
         for (int turn = 1; turn <= 3; turn++)
         {
-            hub.Engine.BeginTurn();
+            hub.Engine.BeginTurn(hub.Time.GetTimestamp());
             Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(init, source).Reason);
             Assert.Equal(300 * turn, hub.Engine.Mac1ScanTrials);
         }
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         var r = hub.Engine.ProcessDatagram(init, source);
 
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
@@ -142,7 +141,7 @@ public class ResponderSelectionTests
         var source = new UdpEndpoint([198, 19, 0, 9], 1234);
 
         // Default budget 4096: each junk initiation scans all 1,000 identities, the fifth runs out.
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         for (int i = 0; i < 4; i++)
         {
             Random.Shared.NextBytes(junk);
@@ -157,13 +156,30 @@ public class ResponderSelectionTests
         Assert.Equal(4, hub.Counters.Dropped(DropReason.InvalidMac1));
         Assert.Equal(2, hub.Counters.Dropped(DropReason.Mac1ScanBudget));
 
-        // A smaller configured budget caps a single junk initiation; the next turn refills it.
-        hub.Engine.Mac1ScanBudgetPerTurn = 100;
-        hub.Engine.BeginTurn();
-        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
-        Assert.Equal(4196, hub.Engine.Mac1ScanTrials);
+        // The next turn refills the budget.
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(5096, hub.Engine.Mac1ScanTrials);
         Assert.Empty(hub.Output.Sent);
         Assert.Equal(0, hub.Output.CookieReplies);
+    }
+
+    [Fact]
+    public void Initiation_SmallerConfiguredBudget_CapsOneJunkInitiation()
+    {
+        var hub = new Hub(scanBudget: 100);
+        var junk = new byte[MessageLayout.InitiationSize];
+        Random.Shared.NextBytes(junk);
+        MessageLayout.WriteHeader(junk, MessageType.HandshakeInitiation);
+        var source = new UdpEndpoint([198, 19, 0, 9], 1234);
+
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(100, hub.Engine.Mac1ScanTrials);
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
+        Assert.Equal(200, hub.Engine.Mac1ScanTrials);
+        Assert.Empty(hub.Output.Sent);
     }
 
     [Fact]
@@ -182,13 +198,13 @@ public class ResponderSelectionTests
         var output = new Recorder();
         var client = new WireGuardEngine(hub.Time, new Counters(), output);
         var peer = client.AddPeer(clientKey, hubExplicit.PublicKey, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
-        client.BeginTurn();
+        client.BeginTurn(hub.Time.GetTimestamp());
         var frame = new byte[128];
         frame[16] = 0x45;
         frame[19] = 20;
         client.SendPacket(peer, frame, 20);
 
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         var r = hub.Engine.ProcessDatagram(output.Sent[0], new UdpEndpoint([198, 18, 9, 9], 5555));
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
         Assert.Equal(5000, r.Peer!.Id);
