@@ -27,7 +27,7 @@ public class PacketPathBenchmarks
 
         public void Turn()
         {
-            DataPath.BeginTurn();
+            DataPath.BeginTurn(TimeProvider.System.GetTimestamp());
             DataPath.OnUdpReadable(0);
             DataPath.OnTunReadable();
             DataPath.EndTurn();

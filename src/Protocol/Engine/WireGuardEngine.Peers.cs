@@ -82,7 +82,7 @@ public sealed partial class WireGuardEngine
             if (!ReferenceEquals(peer.Local, _explicit)) peer.Local.ZeroKeys();
         }
         CryptographicOperations.ZeroMemory(peer.Psk);
-        CryptographicOperations.ZeroMemory(peer.StaticStatic);
+        peer.ZeroStaticStatic();
     }
 
     /// <summary>Sets where datagrams for <paramref name="peer"/> go (config, endpoint memory, roaming) and keeps the endpoint lookup in step.</summary>

@@ -28,7 +28,8 @@ public sealed class WireGuardPeer
     private readonly byte[] _remoteStatic = new byte[32];
 
     internal readonly byte[] Psk = new byte[32];
-    internal readonly byte[] StaticStatic = new byte[32];
+    private readonly byte[] _staticStatic = new byte[32];
+    private bool _staticStaticReady;
     internal readonly CookieGenerator Cookies;
     internal readonly KeypairSlots Keypairs = new();
     internal readonly StagedQueue Staged = new(ProtocolTimes.MaxStagedPackets);
@@ -74,9 +75,31 @@ public sealed class WireGuardPeer
         psk.CopyTo(Psk);
         PersistentKeepaliveSeconds = persistentKeepaliveSeconds;
         Cookies = new CookieGenerator(remoteStatic);
-        // DH(s_local, S_remote) is fixed per peer: precompute it (wireguard-go precomputedStaticStatic).
-        // An all-zero result leaves it zero, and every handshake with this peer then fails.
-        X25519.SharedSecret(local.PrivateKey, remoteStatic, StaticStatic);
+    }
+
+    /// <summary>
+    /// DH(s_local, S_remote), fixed per peer (wireguard-go precomputedStaticStatic), computed at the peer's first
+    /// handshake rather than at AddPeer, so a hub with many links that never connect starts without one X25519
+    /// per link. An all-zero result leaves it zero, and every handshake with this peer then fails.
+    /// </summary>
+    internal byte[] StaticStatic
+    {
+        get
+        {
+            if (!_staticStaticReady)
+            {
+                X25519.SharedSecret(Local.PrivateKey, _remoteStatic, _staticStatic);
+                _staticStaticReady = true;
+            }
+            return _staticStatic;
+        }
+    }
+
+    /// <summary>Zeroes the static-static secret for good (peer removed): handshakes with it fail from now on.</summary>
+    internal void ZeroStaticStatic()
+    {
+        CryptographicOperations.ZeroMemory(_staticStatic);
+        _staticStaticReady = true;
     }
 
     public int Id { get; }
