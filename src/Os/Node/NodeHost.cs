@@ -55,6 +55,7 @@ public sealed class NodeHost : IDisposable
         try
         {
             tun = TunDevice.Open(requestedTun, config.TunMtu);
+            if (tun.OffloadNote is { } offloadNote) log.Info($"{tun.Name}: {offloadNote}");
             foreach (ushort port in config.EffectiveListenPorts) sockets.Add(UdpSocket.Bind(port));
             loop = new PollLoop();
             var node = new NodeEngine(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
