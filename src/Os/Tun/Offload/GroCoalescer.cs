@@ -28,6 +28,7 @@ internal enum GroResult
 /// sequence number right after the pending bytes; payload no larger than the first segment's,
 /// and nothing after a shorter segment or one with PSH. UDP: the same flow rules and sizes.
 ///
+/// Each segment's IPv4 header and L4 checksums are verified first (<see cref="ChecksumsValid"/>).
 /// The buffer is the caller's (10 bytes of header room plus up to 64 KiB); nothing allocates.
 /// A single pending packet flushes unchanged with a GSO_NONE header; two or more flush with
 /// their lengths rewritten and the L4 checksum field holding the pseudo-header sum
@@ -74,6 +75,7 @@ internal sealed class GroCoalescer
         if (payload == 0) return GroResult.Rejected;
         if (l.Protocol == L4Packet.ProtocolTcp && (packet[l.IpHeaderLength + 13] & ~TcpPsh) != TcpAck)
             return GroResult.Rejected;
+        if (!ChecksumsValid(packet, l)) return GroResult.Rejected;
 
         if (_segments == 0)
         {
@@ -156,6 +158,22 @@ internal sealed class GroCoalescer
     {
         _segments = 0;
         _length = 0;
+    }
+
+    /// <summary>
+    /// The kernel's GRO validates checksums before it merges (skb_gro_checksum_validate), and so do
+    /// we: the super-packet goes up as CHECKSUM_PARTIAL, which the stack trusts, so a segment with a
+    /// bad checksum must go up alone, where the kernel checks it and counts the error
+    /// (TcpInCsumErrors/UdpInCsumErrors) instead of delivering corrupt data. An IPv4 UDP datagram
+    /// without a checksum (0) also goes alone.
+    /// </summary>
+    private static bool ChecksumsValid(ReadOnlySpan<byte> packet, in L4Packet l)
+    {
+        int ip = l.IpHeaderLength;
+        if (!l.IsV6 && InternetChecksum.Finish(InternetChecksum.Sum(packet[..ip])) != 0) return false;
+        if (l.Protocol == L4Packet.ProtocolUdp && packet[ip + 6] == 0 && packet[ip + 7] == 0) return false;
+        uint sum = InternetChecksum.Sum(packet[ip..], l.PseudoHeaderSum(packet, packet.Length - ip));
+        return InternetChecksum.Finish(sum) == 0;
     }
 
     /// <summary>The IP length field must match what was received: padding or truncation is not coalesced.</summary>

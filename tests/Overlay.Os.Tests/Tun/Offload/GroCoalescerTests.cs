@@ -171,7 +171,25 @@ public sealed class GroCoalescerTests
         { "fragment", Fragment() },
         { "truncated", Build(false, IpTcp, Payload(100), tcpFlags: Ack)[..60] },
         { "padded", [.. Build(false, IpUdp, Payload(100)), 0, 0] },
+        { "bad TCP checksum", Corrupt(Build(false, IpTcp, Payload(100), tcpFlags: Ack), 20 + 16) },
+        { "bad TCP/IPv6 checksum", Corrupt(Build(true, IpTcp, Payload(100), tcpFlags: Ack), 40 + 20 + 50) },
+        { "bad UDP checksum", Corrupt(Build(false, IpUdp, Payload(100)), 20 + 8 + 99) },
+        { "bad IPv4 header checksum", Corrupt(Build(false, IpTcp, Payload(100), tcpFlags: Ack), 10) },
+        { "UDP without checksum", NoUdpChecksum(Build(false, IpUdp, Payload(100))) },
     };
+
+    /// <summary>One flipped bit, checksums left as they were.</summary>
+    private static byte[] Corrupt(byte[] p, int at)
+    {
+        p[at] ^= 0x04;
+        return p;
+    }
+
+    private static byte[] NoUdpChecksum(byte[] p)
+    {
+        p[26] = p[27] = 0;
+        return p;
+    }
 
     private static byte[] IcmpEcho()
     {
