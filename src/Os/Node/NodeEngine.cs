@@ -210,7 +210,7 @@ public sealed class NodeEngine : IWireGuardOutput
 
     public void OnUdpReadable(int socket)
     {
-        for (int b = 0; b < MaxBatchesPerTurn; b++)
+        for (int b = 0; b < MaxBatchesPerTurn || _udp[socket].HasBuffered; b++)
         {
             int n = _udp[socket].ReceiveBatch(_rx);
             if (n <= 0) return;
