@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Os.Udp;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Os.Tests.Udp;
 

@@ -1,9 +1,7 @@
-using Overlay.Os.Udp;
-
-namespace Overlay.Os.Node;
+namespace Overlay.Os.Tun;
 
 /// <summary>
-/// The node's view of its tun device: the seam that lets the same packet path run over a
+/// The packet path's view of a tun device: the seam that lets the same packet path run over a
 /// kernel tun/utun or an in-memory fake (wireguard-go's tun.Device idea). Frames carry
 /// headroom before the packet so utun's 4-byte header and WireGuard's 16-byte header are
 /// written in place.
@@ -32,29 +30,4 @@ public interface ITunPort
     /// kernel refused a held-back write.
     /// </summary>
     int Flush() => 0;
-}
-
-/// <summary>The node's view of one UDP socket: batched receive and send (conn.Bind's idea).</summary>
-public interface IUdpPort
-{
-    /// <summary>Fills the batch (Count, Length, Endpoint per entry); returns Count, 0 when none is ready.</summary>
-    int ReceiveBatch(DatagramBatch batch);
-
-    /// <summary>Sends batch entries [0, Count); returns how many were handed to the kernel.</summary>
-    int SendBatch(DatagramBatch batch);
-
-    /// <summary>The bound local port (for the ready banner and status).</summary>
-    int LocalPort { get; }
-
-    /// <summary>Datagrams the kernel refused on send (each counted once), cumulative.</summary>
-    long SendErrors { get; }
-
-    /// <summary>Datagrams received too large for a frame and dropped, cumulative.</summary>
-    long ReceiveTruncated { get; }
-
-    /// <summary>
-    /// True while datagrams the socket already received wait for <see cref="ReceiveBatch"/> (the
-    /// rest of a UDP GRO message); the reader drains them before yielding, since poll cannot see them.
-    /// </summary>
-    bool HasBuffered => false;
 }
