@@ -83,7 +83,7 @@ public static class AddPeerCommand
             Fail($"{hubPath}: {error}");
             return CliCommand.ExitUsage;
         }
-        peers.Add(plan.HubEntry);
+        peers.Add((JsonNode)plan.HubEntry); // the non-generic Add: Add<T> is not trim-safe
         string newHub = ConfigJson.Serialize(tree);
         var check = ConfigLoader.LoadJson(newHub, hubPath, Path.GetDirectoryName(hubPath));
         if (!check.Success)

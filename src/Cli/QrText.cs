@@ -8,7 +8,8 @@ namespace Overlay.Cli;
 /// encoded by QRCoder (ISO/IEC 18004) and drawn with Unicode half blocks, two module rows per
 /// text line, as <c>qrencode -t utf8</c> does: the light modules are drawn (█ ▀ ▄) and the dark
 /// ones left blank, for a terminal with a dark background; the 4-module quiet zone is included.
-/// Error correction level M (15%): a wg-quick file fits in version ~13, 77 columns.
+/// Error correction level L (7%, enough on a screen, which does not smudge): a ~450-byte
+/// wg-quick file fits in version 13 (69 modules), 77 columns with the quiet zone.
 /// </summary>
 public static class QrText
 {
@@ -21,7 +22,7 @@ public static class QrText
     public static bool[,] Modules(string text)
     {
         using var generator = new QRCodeGenerator();
-        using QRCodeData data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.M);
+        using QRCodeData data = generator.CreateQrCode(text, QRCodeGenerator.ECCLevel.L);
         var rows = data.ModuleMatrix;
         int n = rows.Count;
         var modules = new bool[n, n];

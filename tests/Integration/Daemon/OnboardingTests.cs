@@ -56,6 +56,30 @@ public sealed class OnboardingTests
         Assert.True(status.TrafficCounter("relay_packets") >= 6, status.Json);
     }
 
+    [SkippableFact]
+    public async Task HubWithNoPeers_RunsAndAddPeerReloadBringsThePeerIn()
+    {
+        DaemonKit.Require("ping");
+        using Topology topology = Topology.HubAndSpokes(1);
+        string dir = Path.Combine(HarnessRun.TempDirectory, $"onboard-{HarnessRun.NextSequence()}");
+        Directory.CreateDirectory(dir);
+        string hubFile = Path.Combine(dir, "hub.json"), s1File = Path.Combine(dir, "s1.json");
+        Cli("init", "--virtual-subnet", Topology.OverlayPrefix, "--endpoint", $"{topology.Hub.UnderlayAddress}:{OverlayConfigs.HubPort}",
+            "--tun-name", OverlayConfigs.NewTunName(), "--output", hubFile);
+        OverlayDaemon hub = OverlayDaemon.FromFile(topology.Hub, hubFile);
+        await hub.StartAsync();
+        Assert.Empty(hub.Status().Peers);
+
+        Cli("add-peer", "--config", hubFile, "--name", "s1", "--tun-name", OverlayConfigs.NewTunName(), "--output", s1File,
+            "--reload", "--socket", topology.Hub.ControlSocketPath);
+        Assert.Equal(2, Assert.Single(hub.Status().Peers).Id);
+
+        OverlayDaemon s1 = OverlayDaemon.FromFile(topology.Spoke(1), s1File);
+        await s1.StartAsync();
+        (PingResult ping, _) = DaemonKit.WaitReachable(topology.Spoke(1), topology.Hub.OverlayAddress);
+        Assert.True(ping.Received == 1, $"s1 -> hub after add-peer --reload\n{ping}\n{DaemonKit.Describe(hub, s1)}");
+    }
+
     private void Cli(params string[] args)
     {
         var stdout = new StringWriter();

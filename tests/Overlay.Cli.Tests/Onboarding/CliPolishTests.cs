@@ -149,11 +149,6 @@ public sealed class CliPolishTests : TempDirectoryTest
         Assert.Contains("subnetra completion zsh", docs);
 
         // Real bash: the script calls `subnetra` from PATH, here a wrapper around the test build's subnetra.dll.
-        string bin = P("bin");
-        Directory.CreateDirectory(bin);
-        string dll = Path.Combine(AppContext.BaseDirectory, "subnetra.dll");
-        File.WriteAllText(Path.Combine(bin, "subnetra"), $"#!/bin/sh\nexec dotnet '{dll}' \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(bin, "subnetra"), (UnixFileMode)0b111_101_101);
         File.WriteAllText(P("completion.bash"), Harness.Cli("", "completion", "bash").Out);
         string script = $"""
             source '{P("completion.bash")}'
@@ -162,14 +157,39 @@ public sealed class CliPolishTests : TempDirectoryTest
             COMP_LINE='subnetra add-peer --o'; COMP_POINT=${"{#COMP_LINE}"}; COMP_WORDS=(subnetra add-peer --o); COMP_CWORD=2
             _subnetra_complete; printf '%s\n' "${"{COMPREPLY[@]}"}"
             """;
-        var psi = new ProcessStartInfo("bash", ["--norc", "-c", script]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        Assert.Equal(["show", "--os", "--output"], RunShell("bash", "--norc", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [SkippableFact]
+    public void CompletionScripts_ZshCompletes()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/zsh") || File.Exists("/bin/zsh"), "zsh is not installed");
+        File.WriteAllText(P("_subnetra"), Harness.Cli("", "completion", "zsh").Out);
+        // compadd is zsh's completion builtin; outside a completion widget it is stubbed to print what it was given.
+        string script = $"""
+            compdef() {"{ :; }"}; source '{P("_subnetra")}'; compadd() {"{ print -l -- \"$@\"; }"}
+            words=(subnetra policy sh); CURRENT=3; _subnetra
+            words=(subnetra add-peer --o); CURRENT=3; _subnetra
+            """;
+        Assert.Equal(["--", "show", "--", "--os", "--output"], RunShell("zsh", "-f", "-c", script).Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>Runs a shell with a PATH whose `subnetra` is a wrapper around the test build's subnetra.dll; returns stdout.</summary>
+    private string RunShell(string shell, params string[] args)
+    {
+        string bin = P("bin");
+        Directory.CreateDirectory(bin);
+        string dll = Path.Combine(AppContext.BaseDirectory, "subnetra.dll");
+        File.WriteAllText(Path.Combine(bin, "subnetra"), $"#!/bin/sh\nexec dotnet '{dll}' \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "subnetra"), (UnixFileMode)0b111_101_101);
+        var psi = new ProcessStartInfo(shell, args) { RedirectStandardOutput = true, RedirectStandardError = true };
         psi.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
-        using var bash = Process.Start(psi)!;
-        string output = bash.StandardOutput.ReadToEnd();
-        string error = bash.StandardError.ReadToEnd();
-        Assert.True(bash.WaitForExit(60_000), "bash did not finish");
-        Assert.True(bash.ExitCode == 0, error);
-        Assert.Equal(["show", "--os", "--output"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        using var process = Process.Start(psi)!;
+        Task<string> output = process.StandardOutput.ReadToEndAsync();
+        Task<string> error = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(60_000), $"{shell} did not finish in 60 s");
+        Assert.True(process.ExitCode == 0, $"{shell} exited {process.ExitCode}: {error.Result}");
+        return output.Result;
     }
 
     private static IEnumerable<(string[] Path, Option Option)> AllOptions(Command command, string[] path)
