@@ -171,7 +171,13 @@ public static class CliCommand
         // --- help, version, completion ---
         var helpTopic = new Argument<string[]>("COMMAND") { Description = "The command to describe, e.g. 'policy add'", Arity = ArgumentArity.ZeroOrMore };
         var help = new Command("help", "Show help for subnetra or for one command (same as COMMAND --help)") { helpTopic };
-        help.SetAction(pr => root.Parse([.. pr.GetValue(helpTopic) ?? [], "--help"]).Invoke(pr.InvocationConfiguration));
+        help.SetAction(pr =>
+        {
+            var topic = root.Parse([.. pr.GetValue(helpTopic) ?? [], "--help"]);
+            if (topic.Errors.Count == 0) return topic.Invoke(pr.InvocationConfiguration);
+            foreach (string line in UsageErrors.Describe(topic)) stderr.WriteLine($"subnetra help: {line}");
+            return ExitUsage;
+        });
         root.Subcommands.Add(help);
         var version = new Command("version", "Print 'subnetra <version>' (same as --version)");
         version.SetAction(_ =>

@@ -94,6 +94,9 @@ public sealed class CliPolishTests : TempDirectoryTest
         var sub = Harness.Cli("", "help", "policy", "add");
         Assert.Equal(0, sub.Exit);
         Assert.Contains("--to", sub.Out);
+        var unknown = Harness.Cli("", "help", "stauts");
+        Assert.Equal(2, unknown.Exit);
+        Assert.Contains("did you mean 'status'?", unknown.Err);
     }
 
     [Fact]
