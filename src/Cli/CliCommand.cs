@@ -174,8 +174,11 @@ public static class CliCommand
         help.SetAction(pr =>
         {
             var topic = root.Parse([.. pr.GetValue(helpTopic) ?? [], "--help"]);
-            if (topic.Errors.Count == 0) return topic.Invoke(pr.InvocationConfiguration);
-            foreach (string line in UsageErrors.Describe(topic)) stderr.WriteLine($"subnetra help: {line}");
+            // --help wins over unmatched words, so an unknown topic is found here, not as a parse error.
+            if (topic.Errors.Count == 0 && topic.UnmatchedTokens.Count == 0) return topic.Invoke(pr.InvocationConfiguration);
+            foreach (string token in topic.UnmatchedTokens) stderr.WriteLine($"subnetra help: {UsageErrors.Unknown(token, topic.CommandResult.Command)}");
+            if (topic.UnmatchedTokens.Count == 0)
+                foreach (string line in UsageErrors.Describe(topic)) stderr.WriteLine($"subnetra help: {line}");
             return ExitUsage;
         });
         root.Subcommands.Add(help);
