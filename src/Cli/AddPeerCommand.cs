@@ -41,6 +41,7 @@ public static class AddPeerCommand
         {
             if (r.GetValue(qr) && !r.GetValue(wireguard)) r.AddError("--qr needs --wireguard (a QR code is for a WireGuard app to scan)");
             if (r.GetValue(tunName) is string t && !CliCommand.IsInterfaceName(t)) r.AddError("--tun-name must be 1..15 characters of letters, digits, '_', '.' or '-'");
+            if (r.GetValue(tunName) is not null && r.GetValue(os) == "macos") r.AddError("--tun-name is for Linux spokes: macOS assigns the utunN name itself");
         });
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {

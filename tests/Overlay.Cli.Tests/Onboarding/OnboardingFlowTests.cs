@@ -210,6 +210,16 @@ public sealed class OnboardingFlowTests : TempDirectoryTest
     }
 
     [Fact]
+    public void AddPeer_TunNameForMacOs_UsageError()
+    {
+        InitHub();
+        var r = Harness.Cli("", "add-peer", "--config", Hub, "--name", "mac", "--os", "macos", "--tun-name", "ovl1", "--output", P("mac.json"));
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--tun-name is for Linux spokes", r.Err);
+        Assert.False(File.Exists(P("mac.json")));
+    }
+
+    [Fact]
     public void HubWithoutPeers_CheckWarnsButPasses()
     {
         InitHub();
