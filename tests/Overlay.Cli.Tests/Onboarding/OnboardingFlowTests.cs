@@ -210,6 +210,30 @@ public sealed class OnboardingFlowTests : TempDirectoryTest
     }
 
     [Fact]
+    public async Task AddPeer_ReloadWithDaemon_AsksForReloadAndPrintsTheSummary()
+    {
+        InitHub();
+        var requests = new List<string>();
+        string socket = Path.Combine("/tmp", "onb-" + Guid.NewGuid().ToString("N")[..10] + ".sock");
+        await using (var server = Overlay.Os.Control.ControlServer.Start(socket, (request, _) =>
+        {
+            lock (requests) requests.Add(request.Command);
+            return ValueTask.FromResult(new Overlay.Protocol.Control.ControlResponse
+            {
+                Ok = true, Message = "reloaded " + Hub, Reload = new Overlay.Protocol.Control.ReloadSummary { Added = [2] },
+            });
+        }))
+        {
+            var r = await Task.Run(() => Harness.Cli("", "add-peer", "--config", Hub, "--name", "laptop", "--output", P("laptop.json"), "--reload", "--socket", socket));
+            Assert.True(r.Exit == 0, r.Err);
+            Assert.Contains($"reloaded {Hub}\n  added: 2\n", r.Out.Replace("\r", ""));
+            Assert.DoesNotContain("on the hub:   subnetra reload", r.Out);
+        }
+        Assert.Equal([Overlay.Protocol.Control.ControlCommands.Reload], requests);
+        File.Delete(socket);
+    }
+
+    [Fact]
     public void AddPeer_TunNameForMacOs_UsageError()
     {
         InitHub();
