@@ -29,19 +29,28 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     private long _shortFramesDropped;
     private long _writeErrors;
 
-    private TunDevice(SafeFd fd, string name, bool afHeader)
+    private TunDevice(SafeFd fd, string name, bool afHeader, TunOffloads offloads = TunOffloads.None, string? offloadNote = null)
     {
         _fd = fd;
         _rawFd = fd.Fd;
         _afHeader = afHeader;
         Name = name;
+        if (offloads != TunOffloads.None)
+        {
+            _offloads = offloads | TunOffloads.VnetHeader;
+            _vnetRx = GC.AllocateArray<byte>(VnetReadSize, pinned: true);
+            _gro = NewCoalescer(offloads);
+        }
+        OffloadNote = offloadNote;
     }
 
     /// <summary>
     /// Wraps an already open descriptor (a socketpair end in tests) so the framing paths
-    /// can be exercised without a real device. <paramref name="afHeader"/> selects utun framing.
+    /// can be exercised without a real device. <paramref name="afHeader"/> selects utun framing;
+    /// <paramref name="offloads"/> the virtio-net header path of a Linux tun with IFF_VNET_HDR.
     /// </summary>
-    internal static TunDevice FromDescriptor(SafeFd fd, string name, bool afHeader) => new(fd, name, afHeader);
+    internal static TunDevice FromDescriptor(SafeFd fd, string name, bool afHeader, TunOffloads offloads = TunOffloads.None) =>
+        new(fd, name, afHeader, offloads);
 
     /// <summary>The interface name (on macOS the kernel-chosen utunN).</summary>
     public string Name { get; }
@@ -49,7 +58,11 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     /// <summary>The raw fd for poll(2); valid until <see cref="Dispose"/>.</summary>
     public int Handle => _rawFd;
 
-    /// <summary>macOS frames shorter than the AF header plus one byte, dropped on read.</summary>
+    /// <summary>
+    /// Frames read but dropped as unusable: macOS frames shorter than the AF header plus one byte;
+    /// with offloads, a virtio-net header that does not match its packet, or a segment too large
+    /// for the caller's frame.
+    /// </summary>
     public long ShortFramesDropped => Volatile.Read(ref _shortFramesDropped);
 
     /// <summary>Writes that failed (EAGAIN, ENOBUFS, EINVAL, or no IPv4/IPv6 version nibble on macOS).</summary>
@@ -76,10 +89,13 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     /// Reads one IP packet into <c>frame[headroom..]</c> and returns its length, or 0 when
     /// nothing is waiting (EAGAIN). With utun framing the read starts 4 bytes earlier and the
     /// header is skipped in place; frames too short to hold a packet are counted and skipped.
+    /// With offloads the packet may be one segment of a super-packet read earlier
+    /// (<see cref="HasBuffered"/>).
     /// </summary>
     public unsafe int Read(Span<byte> frame, int headroom)
     {
         CheckHeadroom(frame.Length, headroom);
+        if (_vnetRx is not null) return ReadOffloaded(frame[headroom..]);
         fixed (byte* p = frame)
         {
             if (!_afHeader)
@@ -108,7 +124,8 @@ public sealed partial class TunDevice : IDisposable, ITunPort
 
     /// <summary>
     /// Writes the packet at <c>frame[headroom..headroom+length]</c>. With utun framing the
-    /// header goes into the 4 bytes before it. False (and counted in <see cref="WriteErrors"/>)
+    /// header goes into the 4 bytes before it. With offloads (headroom of at least 10) a TCP or
+    /// UDP segment may be held back to coalesce with the next ones until <see cref="Flush"/>. False (and counted in <see cref="WriteErrors"/>)
     /// when the kernel refuses it; throws only when the descriptor itself is broken.
     /// </summary>
     public unsafe bool Write(Span<byte> frame, int headroom, int length)
@@ -116,6 +133,7 @@ public sealed partial class TunDevice : IDisposable, ITunPort
         CheckHeadroom(frame.Length, headroom);
         if ((uint)length > (uint)(frame.Length - headroom))
             throw new ArgumentOutOfRangeException(nameof(length));
+        if (_vnetRx is not null) return WriteOffloaded(frame, headroom, length);
         int start = headroom;
         if (_afHeader)
         {

@@ -9,6 +9,7 @@ public sealed unsafe partial class UdpSocket
     public partial int ReceiveBatch(DatagramBatch batch)
     {
         batch.ThrowIfDisposed();
+        if (_groSlab is not null) return ReceiveCoalesced(batch);
         Libc.MMsgHdr* messages = batch.Messages;
         Libc.IoVec* iov = batch.IoVectors;
         int capacity = batch.Capacity;

@@ -9,6 +9,12 @@ namespace Overlay.Os.Udp;
 /// </summary>
 public sealed unsafe partial class UdpSocket
 {
+    /// <summary>macOS has no UDP receive offload: every datagram arrives on its own.</summary>
+    private partial void EnableReceiveOffload() { }
+
+    /// <summary>Never true on macOS: nothing is staged.</summary>
+    public bool HasBuffered => false;
+
     public partial int ReceiveBatch(DatagramBatch batch)
     {
         batch.ThrowIfDisposed();

@@ -33,7 +33,11 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
         _rawFd = fd.Fd;
         _family = family;
         LocalPort = localPort;
+        EnableReceiveOffload();
     }
+
+    /// <summary>Linux turns on UDP_GRO here (UdpSocket.Gro.Linux.cs); macOS has no receive offload.</summary>
+    private partial void EnableReceiveOffload();
 
     /// <summary>The raw fd for poll(2); valid until <see cref="Dispose"/>.</summary>
     public int Handle => _rawFd;
