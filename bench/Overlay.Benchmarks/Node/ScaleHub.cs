@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Overlay.Hub;
 using Overlay.Os.Node;
@@ -96,16 +95,7 @@ internal sealed class ScaleHub
         return new Node(new NodeDataPath(NodeSetupBuilder.Build(config), tun, [network.Attach(at)], Time, policy), tun, Time);
     }
 
-    public static byte[] Ipv4(int total, int from, int to)
-    {
-        var p = new byte[total];
-        p[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)total);
-        p[8] = 64;
-        p[9] = 17;
-        p[12] = 198; p[13] = 18; p[14] = (byte)(from >> 8); p[15] = (byte)from;
-        p[16] = 198; p[17] = 18; p[18] = (byte)(to >> 8); p[19] = (byte)to;
-        for (int i = 20; i < total; i++) p[i] = (byte)i;
-        return p;
-    }
+    /// <summary>An IPv4/UDP test packet from 198.18.x.y of link <paramref name="from"/> to that of <paramref name="to"/>.</summary>
+    public static byte[] Ipv4(int total, int from, int to) =>
+        BenchPackets.Ipv4(total, [198, 18, (byte)(from >> 8), (byte)from], [198, 18, (byte)(to >> 8), (byte)to]);
 }
