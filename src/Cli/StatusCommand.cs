@@ -99,6 +99,7 @@ public static class StatusCommand
         string ports = s.UdpPorts.Count == 0 ? "-" : string.Join(",", s.UdpPorts);
         w.WriteLine($"subnetrad {s.Version}  role={s.Role}  local_id={s.LocalId}  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}");
         w.WriteLine($"socket {s.Socket}");
+        if (s.NetworkPlan is { } plan) w.WriteLine(PlanLine(s.Tun, plan));
         w.WriteLine();
 
         RenderPeers(s, w, now);
@@ -107,6 +108,14 @@ public static class StatusCommand
         w.WriteLine();
         RenderDrops(s, w);
     }
+
+    /// <summary>"network plan applied on snr0 (3 steps)", "... disabled (apply_network_plan false)" or "... failed: ERROR".</summary>
+    public static string PlanLine(string tun, NetworkPlanStatus plan) => plan.State switch
+    {
+        NetworkPlanStatus.Applied => $"network plan applied on {tun} ({plan.Steps.Count} step{(plan.Steps.Count == 1 ? "" : "s")})",
+        NetworkPlanStatus.Disabled => $"network plan disabled (apply_network_plan false): {tun} is configured by the operator",
+        _ => $"network plan failed on {tun}: {plan.Error}",
+    };
 
     private static void RenderPeers(StatusSnapshot s, TextWriter w, DateTimeOffset now)
     {

@@ -15,7 +15,7 @@ internal sealed class ConfigValidator
     [
         "role", "virtual_subnet", "local_id", "local_tun_ip", "local_tun_mtu", "listen_port", "listen_ports",
         "local_routes", "remote_routes", "keepalive_secs", "private_key", "private_key_file", "tun_name",
-        "negotiation_version", "obfuscate", "peers",
+        "negotiation_version", "obfuscate", "apply_network_plan", "peers",
     ];
 
     private static readonly string[] PeerKeys = ["id", "name", "endpoint", "allowed_src", "psk", "public_key"];
@@ -126,6 +126,10 @@ internal sealed class ConfigValidator
                 Warn(obNode.JsonPath, "false has no effect: WireGuard framing is never masked; the key can be removed");
         }
 
+        // apply_network_plan (DESIGN.md §6: the daemon configures its own interface unless told not to)
+        bool applyPlan = true;
+        if (top.TryGetValue("apply_network_plan", out var apNode) && Bool(apNode) is bool ap) applyPlan = ap;
+
         // peers
         var peers = new List<PeerDraft>();
         if (Required(top, "peers", "required: the list of peers (a spoke lists its hub; a hub lists its spokes)") is { } peersNode)
@@ -208,6 +212,7 @@ internal sealed class ConfigValidator
             PrivateKey = privateKey,
             TunName = tunName,
             NegotiationVersion = negotiation,
+            ApplyNetworkPlan = applyPlan,
             Peers = finalPeers,
         };
     }

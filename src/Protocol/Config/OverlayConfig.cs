@@ -85,6 +85,8 @@ public sealed class OverlayConfig
     public byte[]? PrivateKey { get; init; }
     public required string TunName { get; init; }
     public required int NegotiationVersion { get; init; }
+    /// <summary>True (the default): the daemon applies its network plan at start (DESIGN.md §6); false leaves the host to the operator.</summary>
+    public bool ApplyNetworkPlan { get; init; } = true;
     public required IReadOnlyList<PeerConfig> Peers { get; init; }
 
     /// <summary>The spoke's hub (its only peer); null for other roles.</summary>

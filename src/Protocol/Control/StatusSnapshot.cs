@@ -26,6 +26,9 @@ public sealed class StatusSnapshot
     /// <summary>Tunnel interface name (snr0, utun7).</summary>
     public string Tun { get; init; } = "";
 
+    /// <summary>The host plan for <see cref="Tun"/> (address, MTU, routes) as applied at start; null from a daemon that predates it.</summary>
+    public NetworkPlanStatus? NetworkPlan { get; init; }
+
     /// <summary>Bound UDP ports, in bind order.</summary>
     public IReadOnlyList<int> UdpPorts { get; init; } = [];
 
