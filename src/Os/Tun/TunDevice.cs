@@ -95,7 +95,10 @@ public sealed partial class TunDevice : IDisposable, Node.ITunPort
             {
                 nint n = Libc.Read(_rawFd, start, room);
                 if (n >= UtunFraming.MinFrameLength) return (int)n - UtunFraming.HeaderLength;
-                if (n >= 0)
+                // 0 is end of file: the utun is gone (a utun never yields an empty frame), and
+                // reading on would spin this loop forever. Treat it as a broken device.
+                if (n == 0) throw new SystemCallException($"read({Name})", new Errno(Libc.EIO), "read returned 0 (end of file): the utun was closed; restart the daemon.");
+                if (n > 0)
                 {
                     _shortFramesDropped++;
                     continue;
