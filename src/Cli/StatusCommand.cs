@@ -135,7 +135,7 @@ public static class StatusCommand
             [
                 p.Name,
                 p.Id.ToString(CultureInfo.InvariantCulture),
-                p.Endpoint ?? "-",
+                p.EndpointState == "resolving" && p.Endpoint is null ? $"resolving {p.EndpointName}" : p.Endpoint ?? "-",
                 HandshakeAge(p, now),
                 FormatBytes(p.RxBytes),
                 FormatBytes(p.TxBytes),

@@ -23,13 +23,15 @@ public static class DaemonRunner
     {
         var log = new NodeLog(stderr, level);
         string statePath = PolicyStateFile.ResolvePath(config.TunName);
+        // The spoke's hub resolver posts its answers to the loop of the host opened below.
+        NodeHost? opened = null;
         IRolePolicy policy = config.Role == NodeRole.Spoke
-            ? new SpokePolicy()
+            ? new SpokePolicy(new SystemHostResolver(), a => opened!.Post(a), () => opened!.Configurator.Config.HubPeer?.Endpoint, log.Info, log.Warn)
             : new HubPolicy(TimeProvider.System, new EndpointMemory(EndpointMemoryPath(statePath)), log.Warn);
         NodeHost host;
         try
         {
-            host = NodeHost.Open(config, policy, log);
+            host = opened = NodeHost.Open(config, policy, log);
         }
         catch (Exception e) when (e is IOException or SodiumUnavailableException or InvalidOperationException or UnauthorizedAccessException)
         {

@@ -230,8 +230,10 @@ public sealed class NodeControl
         {
             if (p is null) continue;
             var allowed = ((NodePeer)p.Tag!).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
+            PeerEndpoint? configured = _host.Configurator.Config.FindPeer(p.Id)?.Endpoint;
+            string? name = configured is { IsLiteral: false } ? configured.ToString() : null;
             peers.Add(PeerStatus.Create(p.Id, p.Name, p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
-                p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now));
+                p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now, name, name is null ? null : node.Policy.EndpointState(p.Id)));
         }
         return new StatusSnapshot
         {
