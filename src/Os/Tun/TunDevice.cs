@@ -14,9 +14,8 @@ namespace Overlay.Os.Tun;
 /// counted and reported as 0/false, only a broken descriptor throws.
 ///
 /// Setup (<see cref="Open"/>) names the interface and sets its MTU, nothing else: addresses
-/// and routes come from the network plan (DESIGN §6, "the daemon never changes routes").
-/// The MTU is set here because it needs the same privilege the device does, and the daemon
-/// knows the value from its config, so the plan does not have to repeat it.
+/// and routes come from the network plan, which the daemon applies after Open (DESIGN §6,
+/// Os/Plan). The MTU is set here too because it needs the same privilege the device does.
 /// </summary>
 public sealed partial class TunDevice : IDisposable, Node.ITunPort
 {
