@@ -14,22 +14,24 @@ internal static class LinuxPlanSteps
     {
         w.Step(new PlanStep(PlanStepKind.Link, $"set mtu {config.TunMtu} and bring {tun} up",
             ["ip", "link", "set", "dev", tun, "mtu", config.TunMtu.ToString(System.Globalization.CultureInfo.InvariantCulture), "up"]));
-        IPNetwork? onLink = null;
-        if (config.LocalTunIp is InterfaceAddress ip)
+        var onLink = new List<IPNetwork>();
+        foreach (InterfaceAddress ip in config.LocalTunIps)
         {
+            // nodad: the tunnel is point-to-point; duplicate address detection would only delay an IPv6 address.
             string[] family = ip.IsIPv6 ? ["-6"] : [];
+            string[] nodad = ip.IsIPv6 ? ["nodad"] : [];
             w.Step(new PlanStep(PlanStepKind.Address, $"address {ip} on {tun}",
-                ["ip", .. family, "addr", "add", ip.ToString(), "dev", tun],
+                ["ip", .. family, "addr", "add", ip.ToString(), "dev", tun, .. nodad],
                 ["ip", .. family, "addr", "del", ip.ToString(), "dev", tun]));
-            onLink = ip.Network;
+            onLink.Add(ip.Network);
         }
-        else if (config.Role == NodeRole.Hub)
+        if (onLink.Count == 0 && config.Role == NodeRole.Hub)
         {
             w.Comment("# local_tun_ip is unset: this hub relays inside the daemon and has no overlay address,");
             w.Comment("# so the host needs no address or routes on the tunnel.");
             return;
         }
-        else
+        if (onLink.Count == 0)
         {
             w.Comment("# local_tun_ip is unset: give this host its overlay address yourself, e.g.");
             w.Comment($"#   ip addr add <overlay-address>/<prefix> dev {tun}");

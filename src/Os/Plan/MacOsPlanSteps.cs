@@ -15,18 +15,22 @@ internal static class MacOsPlanSteps
     public static void Write(PlanWriter w, OverlayConfig config, string tun)
     {
         string mtu = config.TunMtu.ToString(CultureInfo.InvariantCulture);
-        if (config.LocalTunIp is InterfaceAddress ip)
+        bool first = true;
+        foreach (InterfaceAddress ip in config.LocalTunIps)
         {
             string a = ip.Address.ToString();
+            // The first address also sets the MTU and brings the utun up.
+            string[] tail = first ? ["mtu", mtu, "up"] : ["alias"];
             w.Step(ip.IsIPv6
-                ? new PlanStep(PlanStepKind.Address, $"address {a}, mtu {mtu}, {tun} up",
-                    ["ifconfig", tun, "inet6", a, "prefixlen", "128", "mtu", mtu, "up"],
+                ? new PlanStep(PlanStepKind.Address, first ? $"address {a}, mtu {mtu}, {tun} up" : $"address {a} on {tun}",
+                    ["ifconfig", tun, "inet6", a, "prefixlen", "128", .. tail],
                     ["ifconfig", tun, "inet6", a, "-alias"])
-                : new PlanStep(PlanStepKind.Address, $"address {a}, mtu {mtu}, {tun} up",
-                    ["ifconfig", tun, "inet", a, a, "mtu", mtu, "up"],
+                : new PlanStep(PlanStepKind.Address, first ? $"address {a}, mtu {mtu}, {tun} up" : $"address {a} on {tun}",
+                    ["ifconfig", tun, "inet", a, a, .. tail],
                     ["ifconfig", tun, "inet", a, "-alias"]));
+            first = false;
         }
-        else
+        if (config.LocalTunIps.Count == 0)
         {
             w.Step(new PlanStep(PlanStepKind.Link, $"mtu {mtu}, {tun} up", ["ifconfig", tun, "mtu", mtu, "up"]));
             if (config.Role == NodeRole.Hub)
@@ -38,7 +42,7 @@ internal static class MacOsPlanSteps
             w.Comment("# local_tun_ip is unset: give this host its overlay address yourself, e.g.");
             w.Comment($"#   ifconfig {tun} inet <overlay-address> <overlay-address> up");
         }
-        NetworkPlan.Routes(w, config, onLink: null, net =>
+        NetworkPlan.Routes(w, config, onLink: [], net =>
         {
             string family = NetworkPlan.IsV6(net) ? "-inet6" : "-inet";
             return new PlanStep(PlanStepKind.Route, $"route {net} via {tun}",

@@ -75,7 +75,7 @@ public static partial class NetworkPlan
         foreach (IPNetwork net in config.LocalRoutes)
         {
             bool isV6 = IsV6(net);
-            bool own = config.LocalTunIp is InterfaceAddress ip && net.PrefixLength == (isV6 ? 128 : 32) && net.BaseAddress.Equals(ip.Address);
+            bool own = net.PrefixLength == (isV6 ? 128 : 32) && config.LocalTunIps.Any(ip => net.BaseAddress.Equals(ip.Address));
             if (own) continue;
             if (isV6) v6 = true; else v4 = true;
         }
@@ -149,7 +149,7 @@ public static partial class NetworkPlan
     /// The route lines shared by both OSes: a comment for role manual, else one step per tunnel
     /// route that the address's on-link prefix does not already cover.
     /// </summary>
-    internal static void Routes(PlanWriter w, OverlayConfig config, IPNetwork? onLink, Func<IPNetwork, PlanStep> step)
+    internal static void Routes(PlanWriter w, OverlayConfig config, IReadOnlyList<IPNetwork> onLink, Func<IPNetwork, PlanStep> step)
     {
         if (config.Role == NodeRole.Manual)
         {
@@ -162,7 +162,7 @@ public static partial class NetworkPlan
             : "# routes reachable through the tunnel:");
         foreach (var net in TunnelRoutes(config))
         {
-            if (onLink is IPNetwork link && AddressText.Covers(link, net))
+            if (onLink.Any(link => AddressText.Covers(link, net)))
                 w.Comment($"# {net} is on-link through the address above; no route needed");
             else
                 w.Step(step(net));

@@ -70,14 +70,10 @@ internal sealed class ConfigValidator
         if (Required(top, "local_id", "required: this node's id, 1..65535") is { } idNode)
             localId = Integer(idNode, 1, 65535);
 
-        // local_tun_ip
-        InterfaceAddress? localTunIp = null;
-        if (top.TryGetValue("local_tun_ip", out var tunIpNode) && String(tunIpNode) is string tunIpText)
-        {
-            if (AddressText.TryParseCidr(tunIpText, out var a, out int len, out string err))
-                localTunIp = new InterfaceAddress(a, len);
-            else Error(tunIpNode.JsonPath, err);
-        }
+        // local_tun_ip: one CIDR, or a list with at most one per address family (dual stack)
+        var localTunIps = new List<InterfaceAddress>();
+        if (top.TryGetValue("local_tun_ip", out var tunIpNode)) LocalTunIps(tunIpNode, localTunIps);
+        InterfaceAddress? localTunIp = localTunIps.Count > 0 ? localTunIps[0] : null;
 
         // listen_port / listen_ports
         List<ushort>? listenPorts = null;
@@ -146,7 +142,7 @@ internal sealed class ConfigValidator
         // ---- cross-field rules ----
         CheckPeerUniqueness(peers, localId);
 
-        bool anyV6 = IsV6(virtualSubnet) || (localTunIp?.IsIPv6 ?? false)
+        bool anyV6 = IsV6(virtualSubnet) || localTunIps.Any(a => a.IsIPv6)
             || localRoutes.Any(n => IsV6(n)) || remoteRoutes.Any(n => IsV6(n))
             || peers.Any(p => p.AllowedSrc.Any(n => IsV6(n)));
         int mtu = OverlayConfig.DefaultTunMtu;
@@ -157,7 +153,7 @@ internal sealed class ConfigValidator
             mtu = m;
         }
 
-        if (role == NodeRole.Hub) CheckHub(peers, listenPort, localTunIp, localRoutes, remoteRoutes, lrNode, rrNode);
+        if (role == NodeRole.Hub) CheckHub(peers, listenPort, localTunIps, localRoutes, remoteRoutes, lrNode, rrNode);
         if (role == NodeRole.Spoke) CheckSpoke(peers, localTunIp, localRoutes, lrNode);
 
         bool anyExplicit = false;
@@ -204,6 +200,7 @@ internal sealed class ConfigValidator
             VirtualSubnet = virtualSubnet.Value,
             LocalId = (ushort)localId.Value,
             LocalTunIp = localTunIp,
+            LocalTunIps = localTunIps,
             TunMtu = mtu,
             EffectiveListenPorts = ports,
             LocalRoutes = r == NodeRole.Hub ? [] : localRoutes,
@@ -219,7 +216,7 @@ internal sealed class ConfigValidator
 
     // ---------------------------------------------------------------- role rules
 
-    private void CheckHub(List<PeerDraft> peers, int? listenPort, InterfaceAddress? localTunIp, List<IPNetwork> localRoutes,
+    private void CheckHub(List<PeerDraft> peers, int? listenPort, List<InterfaceAddress> localTunIps, List<IPNetwork> localRoutes,
         List<IPNetwork> remoteRoutes, ConfigNode? lrNode, ConfigNode? rrNode)
     {
         if (listenPort == 0)
@@ -243,7 +240,7 @@ internal sealed class ConfigValidator
                     Error(p.AllowedSrcPath(k),
                         $"{p.AllowedSrc[k]} is too broad on a hub: a hub peer's allowed_src is also its relay destination, so /0 would capture all traffic");
                 // The hub's own address routes to its tun; a spoke allowed to send from it could impersonate the hub.
-                else if (localTunIp is InterfaceAddress own && p.AllowedSrc[k].Contains(own.Address))
+                else if (localTunIps.FirstOrDefault(o => p.AllowedSrc[k].Contains(o.Address)) is { Address: not null } own)
                     Error(p.AllowedSrcPath(k),
                         $"{p.AllowedSrc[k]} contains the hub's own local_tun_ip {own.Address}; a spoke must not send from the hub's address");
             }
@@ -620,6 +617,30 @@ internal sealed class ConfigValidator
             paths?.Add(items[i].JsonPath);
         }
         return result;
+    }
+
+    /// <summary>local_tun_ip: a CIDR string, or an array of one or two with at most one per family.</summary>
+    private void LocalTunIps(ConfigNode n, List<InterfaceAddress> result)
+    {
+        IReadOnlyList<ConfigNode> items;
+        if (n.IsArrayLike || n.Kind == JsonValueKind.Array)
+        {
+            items = Array(n) ?? [];
+            if (items.Count is 0 or > 2) { Error(n.JsonPath, $"must list one or two addresses (at most one IPv4 and one IPv6); got {items.Count}"); return; }
+        }
+        else items = [n];
+        foreach (ConfigNode item in items)
+        {
+            if (String(item) is not string text) continue;
+            if (!AddressText.TryParseCidr(text, out var a, out int len, out string err)) { Error(item.JsonPath, err); continue; }
+            var address = new InterfaceAddress(a, len);
+            if (result.Any(r => r.IsIPv6 == address.IsIPv6))
+            {
+                Error(item.JsonPath, $"a second {(address.IsIPv6 ? "IPv6" : "IPv4")} address; list at most one IPv4 and one IPv6 address");
+                continue;
+            }
+            result.Add(address);
+        }
     }
 
     private List<ushort>? ListenPorts(ConfigNode n)

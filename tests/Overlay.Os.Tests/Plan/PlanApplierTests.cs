@@ -102,3 +102,37 @@ public class PlanApplierTests
         Assert.Contains("not a network plan tool", why);
     }
 }
+
+public class DualStackPlanTests
+{
+    private static List<string> Record(PlanOs os, string tun)
+    {
+        var config = PlanConfigs.Spoke("\"remote_routes\": [\"198.19.0.0/24\", \"2001:2:0:ff::/64\"],", tunIp: "[\"198.19.0.2/24\", \"2001:2:0:ff::2/64\"]");
+        var runner = new RecordingPlanRunner();
+        PlanApplier.Apply(NetworkPlan.Build(config, new NetworkPlanOptions(os, tun)), runner, _ => { }, _ => { });
+        return runner.Commands;
+    }
+
+    [Fact]
+    public void Apply_LinuxDualStack_BothAddressesNoRouteForOnLinkPrefixes()
+    {
+        Assert.Equal(
+        [
+            "ip link set dev ovl9 mtu 1420 up",
+            "ip addr add 198.19.0.2/24 dev ovl9",
+            "ip -6 addr add 2001:2:0:ff::2/64 dev ovl9 nodad",
+        ], Record(PlanOs.Linux, "ovl9"));
+    }
+
+    [Fact]
+    public void Apply_MacOsDualStack_SecondAddressIsAnAliasAndEveryPrefixRouted()
+    {
+        Assert.Equal(
+        [
+            "ifconfig utun6 inet 198.19.0.2 198.19.0.2 mtu 1420 up",
+            "ifconfig utun6 inet6 2001:2:0:ff::2 prefixlen 128 alias",
+            "route -q -n add -inet -net 198.19.0.0/24 -interface utun6",
+            "route -q -n add -inet6 -net 2001:2:0:ff::/64 -interface utun6",
+        ], Record(PlanOs.MacOS, "utun6"));
+    }
+}

@@ -10,7 +10,7 @@ internal static class PlanConfigs
     public static OverlayConfig Spoke(string extraTop = "", string tunIp = "198.19.0.2/24", string virtualSubnet = "198.19.0.0/24") => Load($$"""
         {
           "role": "spoke", "virtual_subnet": "{{virtualSubnet}}", "local_id": 2,
-          "local_tun_ip": "{{tunIp}}", "tun_name": "ovl9",
+          "local_tun_ip": {{(tunIp.StartsWith('[') ? tunIp : "\"" + tunIp + "\"")}}, "tun_name": "ovl9",
           {{extraTop}}
           "peers": [ { "id": 1, "name": "hub", "endpoint": "198.18.1.1:51820", "psk": "{{Psk}}" } ]
         }
