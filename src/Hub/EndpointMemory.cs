@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Overlay.Protocol;
 using Overlay.Protocol.Engine;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Hub;
 

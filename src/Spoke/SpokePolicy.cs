@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using Overlay.Os.Node;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Engine;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Spoke;
 
@@ -80,7 +80,7 @@ public sealed class SpokePolicy : IRolePolicy
     /// <summary>"resolving" while the hub's name has no address yet, "resolved" once it has; null for an IP literal.</summary>
     public string? EndpointState(int peerId) => NameEndpoint() is null ? null : _resolving ? "resolving" : "resolved";
 
-    public void OnStart(NodeEngine node)
+    public void OnStart(NodeDataPath node)
     {
         WireGuardPeer? hub = Hub(node);
         if (hub is null) return;
@@ -98,7 +98,7 @@ public sealed class SpokePolicy : IRolePolicy
         }
     }
 
-    public void OnTurn(NodeEngine node)
+    public void OnTurn(NodeDataPath node)
     {
         if (_resolver is null || NameEndpoint() is not { } name) return;
         WireGuardPeer? hub = Hub(node);
@@ -135,17 +135,17 @@ public sealed class SpokePolicy : IRolePolicy
             Lookup(node, name, now);
     }
 
-    public void OnHandshakeMessage(NodeEngine node) { }
+    public void OnHandshakeMessage(NodeDataPath node) { }
 
     private PeerEndpoint? NameEndpoint() => _hubEndpoint?.Invoke() is { IsLiteral: false } e ? e : null;
 
-    private static WireGuardPeer? Hub(NodeEngine node) =>
+    private static WireGuardPeer? Hub(NodeDataPath node) =>
         node.WireGuard.Peers.Count > 0 ? node.WireGuard.Peers[0] : null;   // indexed: no enumerator per turn
 
-    private static long Ticks(NodeEngine node, TimeSpan t) => (long)(t.TotalSeconds * node.Time.TimestampFrequency);
+    private static long Ticks(NodeDataPath node, TimeSpan t) => (long)(t.TotalSeconds * node.Time.TimestampFrequency);
 
     /// <summary>Starts one lookup on a worker thread; its answer comes back through the loop.</summary>
-    private void Lookup(NodeEngine node, PeerEndpoint name, long now)
+    private void Lookup(NodeDataPath node, PeerEndpoint name, long now)
     {
         _inFlight = true;
         _lastLookupAt = now;
@@ -169,7 +169,7 @@ public sealed class SpokePolicy : IRolePolicy
     }
 
     /// <summary>On the loop: take the answer, move the hub's endpoint if it changed, or schedule the next try.</summary>
-    private void OnLookupDone(NodeEngine node, PeerEndpoint name, IPAddress[]? found, string? error)
+    private void OnLookupDone(NodeDataPath node, PeerEndpoint name, IPAddress[]? found, string? error)
     {
         _inFlight = false;
         if (NameEndpoint() != name) return;   // a reload changed the endpoint meanwhile; the next turn looks the new one up

@@ -17,7 +17,7 @@ namespace Overlay.Os.Tun;
 /// and routes come from the network plan, which the daemon applies after Open (DESIGN §6,
 /// Os/Plan). The MTU is set here too because it needs the same privilege the device does.
 /// </summary>
-public sealed partial class TunDevice : IDisposable, Node.ITunPort
+public sealed partial class TunDevice : IDisposable, ITunPort
 {
     /// <summary>Bytes a caller must leave before the packet in every frame (utun's AF header).</summary>
     public const int Headroom = UtunFraming.HeaderLength;

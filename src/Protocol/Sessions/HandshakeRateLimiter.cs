@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Protocol.Sessions;
 

@@ -53,9 +53,9 @@ public sealed class SpokePolicyTests
     private void RunPosted()
     {
         Assert.True(_posted.TryTake(out Action? action, TimeSpan.FromSeconds(5)), "no lookup answer was posted");
-        _spoke.Engine.BeginTurn();
+        _spoke.DataPath.BeginTurn();
         action!();
-        _spoke.Engine.EndTurn();
+        _spoke.DataPath.EndTurn();
         _overlay.Pump();
     }
 
@@ -65,7 +65,7 @@ public sealed class SpokePolicyTests
         _overlay.Pump();
     }
 
-    private Overlay.Protocol.Engine.WireGuardPeer Hub => _spoke.Engine.WireGuard.Peers[0];
+    private Overlay.Protocol.Engine.WireGuardPeer Hub => _spoke.DataPath.WireGuard.Peers[0];
 
     [Fact]
     public void Start_NameDoesNotResolve_RunsResolvingThenConnectsOnceItResolves()
