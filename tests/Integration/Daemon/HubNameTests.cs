@@ -51,7 +51,7 @@ public sealed class HubNameTests
         var clock = Stopwatch.StartNew();
         (PingResult ping, _) = DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress, deadlineSec: 30);
         _output.WriteLine($"hub name resolvable -> spoke reaches the hub in {clock.Elapsed.TotalSeconds:0.0} s");
-        Assert.True(ping.Received == 1, $"not connected within 30 s of the name resolving\n{DaemonKit.Describe(hub, spoke)}");
+        Assert.True(ping.Received > 0, $"not connected within 30 s of the name resolving\n{ping}\n{DaemonKit.Describe(hub, spoke)}");
         Assert.Equal("resolved", JsonDocument.Parse(spoke.Status().Json).RootElement.GetProperty("peers")[0].GetProperty("endpoint_state").GetString());
     }
 
@@ -66,7 +66,7 @@ public sealed class HubNameTests
         var (hub, spoke) = Create(topology, s1);
         await hub.StartAsync();
         await spoke.StartAsync();
-        Assert.True(DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress).Ping.Received == 1, DaemonKit.Describe(hub, spoke));
+        Assert.True(DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress).Ping.Received > 0, DaemonKit.Describe(hub, spoke));
 
         // The hub's underlay address on spoke1's link moves from .1 to .9 (a re-created VM, dynamic DNS).
         const string moved = "198.18.1.9";
@@ -80,7 +80,7 @@ public sealed class HubNameTests
 
         (PingResult ping, _) = DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress, deadlineSec: 60);
         _output.WriteLine($"hub name moved to {moved}: spoke reaches the hub again after {clock.Elapsed.TotalSeconds:0.0} s");
-        Assert.True(ping.Received == 1, $"spoke did not follow the name within 60 s\n{DaemonKit.Describe(hub, spoke)}");
+        Assert.True(ping.Received > 0, $"spoke did not follow the name within 60 s\n{DaemonKit.Describe(hub, spoke)}");
         Assert.StartsWith(moved + ":", spoke.Status().Peer(OverlayConfigs.HubId).Endpoint);
     }
 

@@ -65,7 +65,7 @@ public sealed class Ipv6Tests
 
         (PingResult ping6, TimeSpan took) = DaemonKit.WaitReachable(s1, Overlay6Of(s2), deadlineSec: 10);
         _output.WriteLine($"ping -6 spoke1 -> spoke2 across the relay: first reply after {took.TotalSeconds:0.0} s");
-        Assert.True(ping6.Received == 1, $"ping -6 {Overlay6Of(s2)} failed\n{ping6}\n{DaemonKit.Describe(hub, spokes[0], spokes[1])}");
+        Assert.True(ping6.Received > 0, $"ping -6 {Overlay6Of(s2)} failed\n{ping6}\n{DaemonKit.Describe(hub, spokes[0], spokes[1])}");
         Assert.True(s2.Ping(Overlay6Of(s1), count: 3, deadlineSec: 5).AllReceived, DaemonKit.Describe(hub, spokes[0], spokes[1]));
         Assert.True(s1.Ping(s2.OverlayAddress, count: 3, deadlineSec: 5).AllReceived, "IPv4 overlay beside IPv6\n" + DaemonKit.Describe(hub, spokes[0], spokes[1]));
         Assert.True(s1.Ping(Overlay6Of(hubNode), count: 3, deadlineSec: 5).AllReceived, DaemonKit.Describe(hub, spokes[0], spokes[1]));

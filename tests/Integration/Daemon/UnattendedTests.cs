@@ -34,7 +34,7 @@ public sealed class UnattendedTests
         OverlayStar star = await OverlayStar.StartAsync(topology);
         Node s1 = topology.Spoke(1), s2 = topology.Spoke(2);
 
-        Assert.True(DaemonKit.WaitReachable(s1, s2.OverlayAddress).Ping.Received == 1, "s1 -> s2 never reachable\n" + star.Describe());
+        Assert.True(DaemonKit.WaitReachable(s1, s2.OverlayAddress).Ping.Received > 0, "s1 -> s2 never reachable\n" + star.Describe());
         Assert.True(s2.Ping(s1.OverlayAddress, count: 3, deadlineSec: 5).AllReceived, star.Describe());
         Assert.True(s1.Ping(topology.Hub.OverlayAddress, count: 3, deadlineSec: 5).AllReceived, star.Describe());
 
@@ -60,7 +60,7 @@ public sealed class UnattendedTests
         using Topology topology = Topology.HubAndSpokes(2);
         OverlayStar star = await OverlayStar.StartAsync(topology);
         Node s1 = topology.Spoke(1), s2 = topology.Spoke(2);
-        Assert.True(DaemonKit.WaitReachable(s1, s2.OverlayAddress).Ping.Received == 1, "s1 -> s2 never reachable\n" + star.Describe());
+        Assert.True(DaemonKit.WaitReachable(s1, s2.OverlayAddress).Ping.Received > 0, "s1 -> s2 never reachable\n" + star.Describe());
 
         var sinceKill = Stopwatch.StartNew();
         await star.Spoke(1).StopAsync(NativeMethods.SIGKILL);
@@ -72,7 +72,7 @@ public sealed class UnattendedTests
         (PingResult back, _) = DaemonKit.WaitReachable(s1, s2.OverlayAddress, deadlineSec: 15);
         TimeSpan recovered = sinceStart.Elapsed;
         _output.WriteLine($"kill -9 + restart of spoke1: ready {toReady.TotalSeconds:0.0} s after start, s1 -> s2 back {recovered.TotalSeconds:0.0} s after start ({sinceKill.Elapsed.TotalSeconds:0.0} s after the kill)");
-        Assert.True(back.Received == 1, $"s1 -> s2 not back within 15 s of the restart\n{back}\n{star.Describe()}");
+        Assert.True(back.Received > 0, $"s1 -> s2 not back within 15 s of the restart\n{back}\n{star.Describe()}");
         Assert.True(recovered < TimeSpan.FromSeconds(15), $"recovery took {recovered.TotalSeconds:0.0} s");
         Assert.True(s2.Ping(s1.OverlayAddress, count: 3, deadlineSec: 5).AllReceived, star.Describe());
     }
@@ -84,7 +84,7 @@ public sealed class UnattendedTests
         using Topology topology = Topology.HubAndSpokes(1);
         OverlayStar star = await OverlayStar.StartAsync(topology);
         Node s1 = topology.Spoke(1);
-        Assert.True(DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress).Ping.Received == 1, star.Describe());
+        Assert.True(DaemonKit.WaitReachable(s1, topology.Hub.OverlayAddress).Ping.Received > 0, star.Describe());
 
         foreach (OverlayDaemon d in star.All)
         {
@@ -125,7 +125,7 @@ public sealed class UnattendedTests
 
         (PingResult ping, TimeSpan took) = DaemonKit.WaitReachable(s2, LanHost, deadlineSec: 10);
         _output.WriteLine($"spoke2 -> LAN host {LanHost} behind spoke1: first reply after {took.TotalSeconds:0.0} s");
-        Assert.True(ping.Received == 1, $"LAN host behind spoke1 not reachable from spoke2\n{ping}\n{DaemonKit.Describe(hub, spoke1, spoke2)}");
+        Assert.True(ping.Received > 0, $"LAN host behind spoke1 not reachable from spoke2\n{ping}\n{DaemonKit.Describe(hub, spoke1, spoke2)}");
         Assert.True(Netns.Ping(lanNs, s2.OverlayAddress, count: 3, deadlineSec: 5).AllReceived, DaemonKit.Describe(hub, spoke1, spoke2));
 
         // SIGTERM takes the tun and its routes (the LAN route on spoke2) with it.
