@@ -57,6 +57,18 @@ public sealed class OverlayDaemon
     }
 
     /// <summary>
+    /// A daemon for a config file written elsewhere (e.g. by <c>subnetra init</c> / <c>add-peer</c>), not started.
+    /// The tun name is the file's tun_name, else snr0; see <see cref="Create"/> for <paramref name="privateUapiDirectory"/>.
+    /// </summary>
+    public static OverlayDaemon FromFile(Node node, string configPath, bool privateUapiDirectory = false)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+            ?? throw new HarnessException($"{configPath} is not a JSON object");
+        string tun = config["tun_name"]?.GetValue<string>() ?? "snr0";
+        return new OverlayDaemon(node, configPath, tun, privateUapiDirectory);
+    }
+
+    /// <summary>
     /// Starts the daemon and waits for <c>[ready]</c> (the daemon applies its own plan before it prints it).
     /// <paramref name="applyPlan"/>: also run the printed plan by hand, for a config with apply_network_plan false.
     /// </summary>
