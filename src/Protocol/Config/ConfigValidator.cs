@@ -27,13 +27,15 @@ internal sealed class ConfigValidator
 
     private readonly string _file;
     private readonly string _baseDirectory;
+    private readonly IRegularFileReader? _files;
     private readonly List<ConfigError> _errors = [];
     private readonly List<string> _warnings = [];
 
-    public ConfigValidator(string file, string baseDirectory)
+    public ConfigValidator(string file, string baseDirectory, IRegularFileReader? files = null)
     {
         _file = file;
         _baseDirectory = baseDirectory;
+        _files = files;
     }
 
     public IReadOnlyList<ConfigError> Errors => _errors;
@@ -392,19 +394,43 @@ internal sealed class ConfigValidator
         {
             path = "private_key_file";
             string full = Path.GetFullPath(file, _baseDirectory);
+            if (_files is null) { Error(path, $"cannot read {full}: this config was not loaded from a file"); return null; }
+            FileReadResult read = _files.Read(full, ConfigLoader.MaxKeyFileBytes);
+            switch (read.Status)
+            {
+                case FileReadStatus.Ok:
+                    break;
+                case FileReadStatus.NotFound:
+                    Error(path, $"file not found: {full}");
+                    return null;
+                case FileReadStatus.NotRegular:
+                    Error(path, $"{full} {read.Problem}; point private_key_file at a file holding the key (`subnetra genkey > node.key`)");
+                    return null;
+                case FileReadStatus.TooLarge:
+                    Error(path, $"{full} is too large to be a key file ({read.Problem}); it should hold one 44-character key");
+                    return null;
+                default:
+                    Error(path, $"cannot read {full}: it {read.Problem}");
+                    return null;
+            }
+            byte[] bytes = read.Bytes!;
             try
             {
-                if (!File.Exists(full)) { Error(path, $"file not found: {full}"); return null; }
-                if (new FileInfo(full).Length > 4096) { Error(path, $"{full} is too large to be a key file"); return null; }
-                text = File.ReadAllText(full).Trim();
+                text = System.Text.Encoding.UTF8.GetString(bytes).Trim();
+            }
+            finally
+            {
+                System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+            }
+            try
+            {
                 if (!OperatingSystem.IsWindows()
                     && (File.GetUnixFileMode(full) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
                     Warn(path, $"{full} is readable by group or others; restrict it with chmod 600");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                Error(path, $"cannot read {full}: {e.Message}");
-                return null;
+                // The key was read; its mode only feeds a warning.
             }
         }
         if (text is null) return null;
