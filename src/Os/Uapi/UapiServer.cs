@@ -102,7 +102,7 @@ public sealed class UapiServer : IAsyncDisposable
                 case "get=1":
                     // wireguard-go requires the empty line right after get=1.
                     if (await ReadLineAsync(reader, idle).ConfigureAwait(false) is not "") return;
-                    await WriteAsync(stream, await GetReplyAsync(stop).ConfigureAwait(false)).ConfigureAwait(false);
+                    await WriteGetReplyAsync(stream, stop).ConfigureAwait(false);
                     break;
                 case "set=1":
                     string? line;
@@ -120,33 +120,30 @@ public sealed class UapiServer : IAsyncDisposable
         }
     }
 
-    private async Task<string> GetReplyAsync(CancellationToken stop)
+    /// <summary>
+    /// The get reply holds the private key and every PSK: it is formatted as bytes into a pooled buffer
+    /// that is zeroed once written (or when the write fails), and never becomes a string.
+    /// </summary>
+    private async Task WriteGetReplyAsync(NetworkStream stream, CancellationToken stop)
     {
+        using var reply = new SecretReplyBuffer();
         try
         {
             using UapiDevice device = await _snapshot(stop).ConfigureAwait(false);
-            return UapiText.FormatGet(device);
+            UapiText.FormatGet(device, reply);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             _log($"UAPI get failed: {ex.Message}");
-            return UapiText.GetError(UapiText.EIO);
+            await WriteAsync(stream, UapiText.GetError(UapiText.EIO)).ConfigureAwait(false);
+            return;
         }
+        await stream.WriteAsync(reply.Written, stop).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(NetworkStream stream, string text)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(text);
-        try
-        {
-            await stream.WriteAsync(bytes).ConfigureAwait(false);
-        }
-        finally
-        {
-            // The get reply may hold private and preshared keys.
-            Array.Clear(bytes);
-        }
-    }
+    /// <summary>Replies without key material (errors).</summary>
+    private static async Task WriteAsync(NetworkStream stream, string text) =>
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(text)).ConfigureAwait(false);
 
     /// <summary>Next line without '\n' (and a trailing '\r'); null at end of stream or when a line is too long.</summary>
     private static async Task<string?> ReadLineAsync(PipeReader reader, CancellationTokenSource idle)

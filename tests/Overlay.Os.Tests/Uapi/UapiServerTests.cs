@@ -43,14 +43,14 @@ public sealed class UapiServerTests : IDisposable
     {
         await using UapiServer server = Start();
         string reply = await ExchangeAsync("get=1\n\n");
-        Assert.Equal(UapiText.FormatGet(await Fake(default)), reply);
+        Assert.Equal(UapiTextTests.Format(await Fake(default)), reply);
     }
 
     [Fact]
     public async Task Get_TwoRequestsOnOneConnection_BothAnswered()
     {
         await using UapiServer server = Start();
-        string one = UapiText.FormatGet(await Fake(default));
+        string one = UapiTextTests.Format(await Fake(default));
         Assert.Equal(one + one, await ExchangeAsync("get=1\n\nget=1\n\n"));
     }
 
