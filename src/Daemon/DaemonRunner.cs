@@ -147,7 +147,7 @@ public static class DaemonRunner
     }
 
     /// <summary>One line of the counters that moved, for the log at shutdown.</summary>
-    public static string Summary(NodeEngine node)
+    public static string Summary(NodeDataPath node)
     {
         var c = node.Counters;
         var parts = new List<string>

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Overlay.Os.Node;
+using Overlay.Protocol;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Engine;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Hub;
 

@@ -1,10 +1,11 @@
+using Overlay.Protocol;
 using Overlay.Os.Node;
 
 namespace Overlay.Hub;
 
 /// <summary>
 /// Hub role policy. The packet path (relay between spokes, no reflection, inner-source
-/// checks) is shared in <see cref="NodeEngine"/>; what is the hub's own is the decision
+/// checks) is shared in <see cref="NodeDataPath"/>; what is the hub's own is the decision
 /// when it is "under load": a hub faces the internet and may be flooded with initiations,
 /// each costing two X25519 operations (~60 µs). While under load, initiations without a
 /// valid mac2 get a cookie reply instead (WireGuard §5.3), so a flood from spoofed sources
@@ -32,7 +33,7 @@ public sealed class HubPolicy : IRolePolicy
     private readonly TimeProvider _time;
     private readonly EndpointMemory? _memory;
     private readonly Action<string>? _warn;
-    private readonly Dictionary<int, Overlay.Protocol.Routing.UdpEndpoint> _saved = new();
+    private readonly Dictionary<int, UdpEndpoint> _saved = new();
     private long _nextSave;
     private Task? _pendingWrite;
     private int _thisTurn;
@@ -52,7 +53,7 @@ public sealed class HubPolicy : IRolePolicy
     public string Role => "hub";
 
     /// <summary>Initiates to every remembered endpoint of a peer that has no configured one.</summary>
-    public void OnStart(NodeEngine node)
+    public void OnStart(NodeDataPath node)
     {
         if (_memory is null) return;
         foreach (var (id, endpoint) in _memory.Load(_warn))
@@ -72,7 +73,7 @@ public sealed class HubPolicy : IRolePolicy
     /// packet loop never waits on the disk; a write still in flight defers this one to the next interval.
     /// At shutdown the caller passes false and the write completes before it returns.
     /// </summary>
-    public void SaveEndpoints(NodeEngine node, bool inBackground = false)
+    public void SaveEndpoints(NodeDataPath node, bool inBackground = false)
     {
         if (_memory is null) return;
         if (inBackground && _pendingWrite is { IsCompleted: false }) return;
@@ -89,7 +90,7 @@ public sealed class HubPolicy : IRolePolicy
         else memory.Save(snapshot, warn);
     }
 
-    public void OnTurn(NodeEngine node)
+    public void OnTurn(NodeDataPath node)
     {
         _now = node.WireGuard.Now; // the turn's one clock read
         _thisTurn = 0;
@@ -106,7 +107,7 @@ public sealed class HubPolicy : IRolePolicy
         }
     }
 
-    public void OnHandshakeMessage(NodeEngine node)
+    public void OnHandshakeMessage(NodeDataPath node)
     {
         _thisTurn++;
         _thisSecond++;

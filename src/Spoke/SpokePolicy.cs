@@ -13,13 +13,13 @@ public sealed class SpokePolicy : IRolePolicy
 {
     public string Role => "spoke";
 
-    public void OnStart(NodeEngine node)
+    public void OnStart(NodeDataPath node)
     {
         foreach (var peer in node.WireGuard.Peers)
             node.WireGuard.SendKeepalive(peer);
     }
 
-    public void OnTurn(NodeEngine node) { }
+    public void OnTurn(NodeDataPath node) { }
 
-    public void OnHandshakeMessage(NodeEngine node) { }
+    public void OnHandshakeMessage(NodeDataPath node) { }
 }

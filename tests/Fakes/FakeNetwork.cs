@@ -1,7 +1,6 @@
 using System.Net;
-using Overlay.Os.Node;
+using Overlay.Protocol;
 using Overlay.Os.Udp;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Tests.Fakes;
 

@@ -3,12 +3,12 @@ using Overlay.Protocol.Config;
 
 namespace Overlay.Tests.Fakes;
 
-/// <summary>One node of an in-process overlay: the real <see cref="NodeEngine"/> over fakes.</summary>
+/// <summary>One node of an in-process overlay: the real <see cref="NodeDataPath"/> over fakes.</summary>
 public sealed class FakeNode
 {
     public required string Name { get; init; }
     public required OverlayConfig Config { get; init; }
-    public required NodeEngine Engine { get; init; }
+    public required NodeDataPath DataPath { get; init; }
     public required FakeTun Tun { get; init; }
     public required FakeUdpPort Udp { get; init; }
     public required string Json { get; init; }
@@ -19,7 +19,7 @@ public sealed class FakeNode
 }
 
 /// <summary>
-/// A hub and N spokes running the production node engine and role policies in one process,
+/// A hub and N spokes running the production node data path and role policies in one process,
 /// joined by a <see cref="FakeNetwork"/> and driven by a <see cref="ManualTimeProvider"/>
 /// (wireguard-go's TestTwoDevicePing idea, for our hub-and-spoke shape). Configs go through
 /// the real loader. Underlay: hub 198.18.0.1:51820, spoke i 198.18.i.2:40000; overlay
@@ -73,9 +73,9 @@ public sealed class FakeOverlay
     public FakeNode Restart(int index, IRolePolicy? policy = null)
     {
         FakeNode old = Nodes[index];
-        FakeNode node = Build(old.Name, old.Json, old.Underlay, old.Engine.Policy.Role == "hub", policy);
+        FakeNode node = Build(old.Name, old.Json, old.Underlay, old.DataPath.Policy.Role == "hub", policy);
         Nodes[index] = node;
-        node.Engine.Start();
+        node.DataPath.Start();
         return node;
     }
 
@@ -87,17 +87,17 @@ public sealed class FakeOverlay
         FakeUdpPort udp = Network.Attach(underlay);
         policy ??= isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
         NodeSetup setup = NodeSetupBuilder.Build(r.Config!);
-        var engine = new NodeEngine(setup, tun, [udp], Time, policy);
+        var dataPath = new NodeDataPath(setup, tun, [udp], Time, policy);
         return new FakeNode
         {
-            Name = name, Config = r.Config!, Engine = engine, Tun = tun, Udp = udp, Json = json, Underlay = underlay,
-            Configurator = new NodeConfigurator(engine, r.Config!, setup),
+            Name = name, Config = r.Config!, DataPath = dataPath, Tun = tun, Udp = udp, Json = json, Underlay = underlay,
+            Configurator = new NodeConfigurator(dataPath, r.Config!, setup),
         };
     }
 
     public void Start()
     {
-        foreach (FakeNode n in Nodes) n.Engine.Start();
+        foreach (FakeNode n in Nodes) n.DataPath.Start();
         Pump();
     }
 
@@ -121,14 +121,14 @@ public sealed class FakeOverlay
     /// <summary>One poll-loop turn of one node, as PollLoop would run it.</summary>
     public void Turn(FakeNode n)
     {
-        n.Engine.BeginTurn();
-        n.Engine.OnUdpReadable(0);
-        n.Engine.OnTunReadable();
-        if (Due(n)) n.Engine.OnTimer();
-        n.Engine.EndTurn();
+        n.DataPath.BeginTurn();
+        n.DataPath.OnUdpReadable(0);
+        n.DataPath.OnTunReadable();
+        if (Due(n)) n.DataPath.OnTimer();
+        n.DataPath.EndTurn();
     }
 
-    private bool Due(FakeNode n) => n.Engine.NextDeadlineTimestamp <= Time.GetTimestamp();
+    private bool Due(FakeNode n) => n.DataPath.NextDeadlineTimestamp <= Time.GetTimestamp();
 
     /// <summary>Moves the clock in steps (so timers fire in order) and pumps after each.</summary>
     public void Advance(TimeSpan by, TimeSpan? step = null)

@@ -1,4 +1,4 @@
-using Overlay.Os.Node;
+using Overlay.Os.Tun;
 
 namespace Overlay.Tests.Fakes;
 

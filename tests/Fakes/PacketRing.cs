@@ -1,4 +1,4 @@
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Tests.Fakes;
 

@@ -1,7 +1,7 @@
 using BenchmarkDotNet.Attributes;
+using Overlay.Protocol;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Noise;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 
 namespace Overlay.Benchmarks.Engine;

@@ -20,17 +20,17 @@ public class PacketPathBenchmarks
 {
     private const int Batch = 32;
 
-    private sealed class Node(NodeEngine engine, FakeTun tun)
+    private sealed class Node(NodeDataPath dataPath, FakeTun tun)
     {
-        public readonly NodeEngine Engine = engine;
+        public readonly NodeDataPath DataPath = dataPath;
         public readonly FakeTun Tun = tun;
 
         public void Turn()
         {
-            Engine.BeginTurn();
-            Engine.OnUdpReadable(0);
-            Engine.OnTunReadable();
-            Engine.EndTurn();
+            DataPath.BeginTurn();
+            DataPath.OnUdpReadable(0);
+            DataPath.OnTunReadable();
+            DataPath.EndTurn();
         }
     }
 
@@ -50,8 +50,8 @@ public class PacketPathBenchmarks
     private static Node Build(OverlayConfig config, FakeNetwork network, string at, IRolePolicy policy)
     {
         var tun = new FakeTun();
-        var engine = new NodeEngine(NodeSetupBuilder.Build(config), tun, [network.Attach(at)], TimeProvider.System, policy);
-        return new Node(engine, tun);
+        var dataPath = new NodeDataPath(NodeSetupBuilder.Build(config), tun, [network.Attach(at)], TimeProvider.System, policy);
+        return new Node(dataPath, tun);
     }
 
     [GlobalSetup]
@@ -73,19 +73,19 @@ public class PacketPathBenchmarks
             { "role": "spoke", "virtual_subnet": "198.19.0.0/24", "local_id": 3, "local_tun_ip": "198.19.0.3/24",
               "peers": [ { "id": 1, "name": "hub", "endpoint": "198.18.1.1:51820", "psk": "{{psk2}}" } ] }
             """), network, "198.18.2.2:40002", new SpokePolicy());
-        _spoke1.Engine.Start();
-        _spoke2.Engine.Start();
+        _spoke1.DataPath.Start();
+        _spoke2.DataPath.Start();
         for (int i = 0; i < 10; i++) { _hub.Turn(); _spoke1.Turn(); _spoke2.Turn(); }
-        if (_hub.Engine.Counters.SessionsEstablished < 2) throw new InvalidOperationException("handshakes did not complete");
+        if (_hub.DataPath.Counters.SessionsEstablished < 2) throw new InvalidOperationException("handshakes did not complete");
 
         _toHub = Ipv4(Size, 2, 1);
         _toSpoke2 = Ipv4(Size, 2, 3);
         for (int i = 0; i < 100; i++) { SpokeToHub(); Relay(); }
-        long tunTx = _hub.Engine.Counters.TunTxPackets, relayed = _spoke2.Engine.Counters.TunTxPackets;
+        long tunTx = _hub.DataPath.Counters.TunTxPackets, relayed = _spoke2.DataPath.Counters.TunTxPackets;
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 100; i++) { SpokeToHub(); Relay(); }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        if (_hub.Engine.Counters.TunTxPackets - tunTx != 100 * Batch || _spoke2.Engine.Counters.TunTxPackets - relayed != 100 * Batch)
+        if (_hub.DataPath.Counters.TunTxPackets - tunTx != 100 * Batch || _spoke2.DataPath.Counters.TunTxPackets - relayed != 100 * Batch)
             throw new InvalidOperationException("packets were lost on the fake path");
         if (allocated != 0) throw new InvalidOperationException($"the warm packet path allocated {allocated} bytes");
     }

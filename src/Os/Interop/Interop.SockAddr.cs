@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.CompilerServices;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Os.Interop;
 

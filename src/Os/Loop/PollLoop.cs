@@ -6,8 +6,8 @@ namespace Overlay.Os.Loop;
 /// <summary>
 /// The daemon's single event loop (DESIGN §6): one thread, poll(2) over the registered fds
 /// (tun, UDP, control socket) plus a self-pipe for wake-ups. Each turn:
-///   driver.BeginTurn(); timeout = next deadline - now, clamped to [0, 1000] ms (never
-///   infinite, so a lost wake-up costs at most a second); poll; dispatch readable fds and the
+///   timeout = next deadline - now, clamped to [0, 1000] ms (never infinite, so a lost
+///   wake-up costs at most a second); poll; driver.BeginTurn(); dispatch readable fds and the
 ///   wake pipe (drain it, run posted actions); driver.OnTimer() if the deadline passed;
 ///   driver.EndTurn().
 /// Register/Unregister belong to the loop thread (or to setup before <see cref="Run"/>);

@@ -10,11 +10,11 @@ public interface IRolePolicy
     string Role { get; }
 
     /// <summary>Once, after the node is built and before the loop runs.</summary>
-    void OnStart(NodeEngine node);
+    void OnStart(NodeDataPath node);
 
     /// <summary>At the start of every loop turn (after the clock was read).</summary>
-    void OnTurn(NodeEngine node);
+    void OnTurn(NodeDataPath node);
 
     /// <summary>For every handshake datagram (types 1 and 2) before it is processed.</summary>
-    void OnHandshakeMessage(NodeEngine node);
+    void OnHandshakeMessage(NodeDataPath node);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Overlay.Protocol;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Control;
 using Overlay.Protocol.Engine;
@@ -14,19 +15,19 @@ public sealed class NodeConfigException(string message) : Exception(message);
 /// layered over the role-derived table (<see cref="PolicyRuleSet"/>), and config reload
 /// (added peers come up, removed peers go with their keys zeroed, changed peers are updated in
 /// place or replaced, unchanged peers keep their sessions). Every change ends in one
-/// <see cref="NodeEngine.SetRouting"/> swap. All members run on the loop thread; the slow
+/// <see cref="NodeDataPath.SetRouting"/> swap. All members run on the loop thread; the slow
 /// parts of a reload (reading and validating the file, resolving host names, deriving keys)
 /// happen before, on the caller's thread (see <see cref="NodeSetupBuilder"/>).
 /// </summary>
 public sealed class NodeConfigurator
 {
-    private readonly NodeEngine _node;
+    private readonly NodeDataPath _node;
     private readonly OverlayConfig _started;
     private Dictionary<int, UdpEndpoint> _configEndpoints;
     private LocalIdentity? _explicit;
 
     /// <param name="setup">The setup the node was built from (its endpoints and explicit identity).</param>
-    public NodeConfigurator(NodeEngine node, OverlayConfig config, NodeSetup setup)
+    public NodeConfigurator(NodeDataPath node, OverlayConfig config, NodeSetup setup)
     {
         _node = node;
         _started = config;

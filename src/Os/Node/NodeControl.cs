@@ -221,7 +221,7 @@ public sealed class NodeControl
     /// <summary>Builds the status snapshot; call on the loop thread.</summary>
     public StatusSnapshot Snapshot(DateTimeOffset now)
     {
-        NodeEngine node = _host.Node;
+        NodeDataPath node = _host.Node;
         var peers = new List<PeerStatus>();
         // In config order, also after a reload added or replaced peers.
         foreach (WireGuardPeer? p in _host.Configurator.Config.Peers.Select(c => node.PeerById(c.Id)))

@@ -7,18 +7,18 @@ namespace Overlay.Os.Node;
 
 /// <summary>
 /// The real node: opens the tun (Linux) or utun (macOS) and one UDP socket per listen port,
-/// registers them with one <see cref="PollLoop"/>, and runs the <see cref="NodeEngine"/> on
+/// registers them with one <see cref="PollLoop"/>, and runs the <see cref="NodeDataPath"/> on
 /// the calling thread until <see cref="Stop"/>. Everything opened is closed on every error
 /// path and on dispose.
 /// </summary>
-public sealed class NodeHost : IDisposable
+public sealed partial class NodeHost : IDisposable
 {
     private readonly TunDevice _tun;
     private readonly UdpSocket[] _sockets;
     private readonly PollLoop _loop;
     private readonly NodeMonitor _monitor;
 
-    public NodeEngine Node { get; }
+    public NodeDataPath Node { get; }
     /// <summary>The config the daemon started with (tun, ports, MTU never change while it runs).</summary>
     public OverlayConfig Config { get; }
     /// <summary>Live policy and reload; use on the loop thread only (<see cref="Post"/>).</summary>
@@ -27,7 +27,7 @@ public sealed class NodeHost : IDisposable
     public IReadOnlyList<int> UdpPorts { get; }
     public DateTimeOffset StartedAt { get; }
 
-    private NodeHost(OverlayConfig config, NodeSetup setup, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeEngine node, NodeLog log)
+    private NodeHost(OverlayConfig config, NodeSetup setup, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeDataPath node, NodeLog log)
     {
         Config = config;
         Configurator = new NodeConfigurator(node, config, setup);
@@ -44,11 +44,7 @@ public sealed class NodeHost : IDisposable
     public static NodeHost Open(OverlayConfig config, IRolePolicy policy, NodeLog log, TimeProvider? time = null)
     {
         NodeSetup setup = NodeSetupBuilder.Build(config);
-#if OVERLAY_MACOS
-        string requestedTun = ""; // utun: the kernel picks utunN (tun_name is Linux-only)
-#else
-        string requestedTun = config.TunName;
-#endif
+        string requestedTun = RequestedTunName(config);
         TunDevice? tun = null;
         var sockets = new List<UdpSocket>();
         PollLoop? loop = null;
@@ -57,7 +53,7 @@ public sealed class NodeHost : IDisposable
             tun = TunDevice.Open(requestedTun, config.TunMtu);
             foreach (ushort port in config.EffectiveListenPorts) sockets.Add(UdpSocket.Bind(port));
             loop = new PollLoop();
-            var node = new NodeEngine(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
+            var node = new NodeDataPath(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
             loop.Register(tun.Handle, new TunReadable(node));
             for (int i = 0; i < sockets.Count; i++) loop.Register(sockets[i].Handle, new UdpReadable(node, i));
             string tunName = tun.Name;
@@ -74,6 +70,9 @@ public sealed class NodeHost : IDisposable
             throw;
         }
     }
+
+    /// <summary>The name to ask the OS for; each OS file supplies it (NodeHost.Linux.cs, NodeHost.MacOS.cs).</summary>
+    private static partial string RequestedTunName(OverlayConfig config);
 
     /// <summary>Runs the loop on the calling thread until <see cref="Stop"/>.</summary>
     public void Run()
@@ -95,12 +94,12 @@ public sealed class NodeHost : IDisposable
         _tun.Dispose();
     }
 
-    private sealed class TunReadable(NodeEngine node) : IPollHandler
+    private sealed class TunReadable(NodeDataPath node) : IPollHandler
     {
         public void OnReadable() => node.OnTunReadable();
     }
 
-    private sealed class UdpReadable(NodeEngine node, int socket) : IPollHandler
+    private sealed class UdpReadable(NodeDataPath node, int socket) : IPollHandler
     {
         public void OnReadable() => node.OnUdpReadable(socket);
     }

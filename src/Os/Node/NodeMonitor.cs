@@ -8,7 +8,7 @@ namespace Overlay.Os.Node;
 /// per packet): "session established" when a peer's last handshake moves, "session lost"
 /// when a peer that had a session has none.
 /// </summary>
-internal sealed class NodeMonitor(NodeEngine node, NodeLog log) : ILoopDriver
+internal sealed class NodeMonitor(NodeDataPath node, NodeLog log) : ILoopDriver
 {
     private readonly Dictionary<WireGuardPeer, (DateTimeOffset? Handshake, bool Session)> _seen = new();
     private long _nextScan;

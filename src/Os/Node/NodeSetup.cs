@@ -1,9 +1,10 @@
+using Overlay.Protocol;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Node;
 
-/// <summary>Everything the node engine needs, derived once from a validated config.</summary>
+/// <summary>Everything the node data path needs, derived once from a validated config.</summary>
 public sealed class NodeSetup
 {
     public required int LocalId { get; init; }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Overlay.Protocol;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Noise;

@@ -18,7 +18,7 @@ namespace Overlay.Os.Tun;
 /// The MTU is set here because it needs the same privilege the device does, and the daemon
 /// knows the value from its config, so the plan does not have to repeat it.
 /// </summary>
-public sealed partial class TunDevice : IDisposable, Node.ITunPort
+public sealed partial class TunDevice : IDisposable, ITunPort
 {
     /// <summary>Bytes a caller must leave before the packet in every frame (utun's AF header).</summary>
     public const int Headroom = UtunFraming.HeaderLength;

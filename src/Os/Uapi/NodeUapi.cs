@@ -44,7 +44,7 @@ public sealed class NodeUapi
     /// <c>private_key</c>, or a single PSK-derived link such as a spoke's); a hub with
     /// PSK-derived links has one key per peer and reports none.
     /// </summary>
-    public static UapiDevice Snapshot(NodeEngine node, IReadOnlyList<int> udpPorts)
+    public static UapiDevice Snapshot(NodeDataPath node, IReadOnlyList<int> udpPorts)
     {
         var peers = new List<UapiPeer>(node.WireGuard.Peers.Count);
         LocalIdentity? single = null;

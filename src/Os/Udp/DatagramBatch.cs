@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Udp;
 

@@ -1,5 +1,5 @@
+using Overlay.Protocol;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Udp;
 

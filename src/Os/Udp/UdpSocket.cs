@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Udp;
 
@@ -14,7 +14,7 @@ namespace Overlay.Os.Udp;
 /// Per-datagram failures (ECONNREFUSED, EHOSTUNREACH, ENOBUFS ...) are counted, never thrown;
 /// only a broken descriptor throws.
 /// </summary>
-public sealed unsafe partial class UdpSocket : IDisposable, Node.IUdpPort
+public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
 {
     /// <summary>Requested SO_RCVBUF/SO_SNDBUF (best effort; wireguard-go asks for 7 MiB, conn/bind_std.go).</summary>
     public const int SocketBufferBytes = 4 << 20;

@@ -1,4 +1,3 @@
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Protocol.Engine;
 

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Overlay.Protocol.Crypto;
 using Overlay.Protocol.Noise;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Sessions;
 using Overlay.Protocol.Timers;
 

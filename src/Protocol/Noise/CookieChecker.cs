@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Overlay.Protocol.Crypto;
 using Overlay.Protocol.Messages;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Protocol.Noise;
 

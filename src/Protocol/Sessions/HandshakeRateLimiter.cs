@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Protocol.Sessions;
 

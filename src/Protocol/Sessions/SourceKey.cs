@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 
 namespace Overlay.Protocol.Sessions;
 

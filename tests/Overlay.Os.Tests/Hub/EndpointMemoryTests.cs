@@ -1,6 +1,6 @@
 using System.Text;
+using Overlay.Protocol;
 using Overlay.Hub;
-using Overlay.Protocol.Routing;
 using Overlay.Tests.Fakes;
 
 namespace Overlay.Os.Tests.Hub;
@@ -97,7 +97,7 @@ public sealed class EndpointMemoryTests : IDisposable
         o.Add("hub", FakeOverlay.HubJson(2), "198.18.0.1:51820", isHub: true, new HubPolicy(o.Time, new EndpointMemory(file)));
         for (int i = 1; i <= 2; i++) o.Add($"spoke{i}", FakeOverlay.SpokeJson(i), $"198.18.{i}.2:40000", isHub: false);
         o.Start();
-        ((HubPolicy)o.Hub.Engine.Policy).SaveEndpoints(o.Hub.Engine); // as at shutdown
+        ((HubPolicy)o.Hub.DataPath.Policy).SaveEndpoints(o.Hub.DataPath); // as at shutdown
 
         o.Restart(0, new HubPolicy(o.Time, new EndpointMemory(file)));
         o.Pump();
@@ -106,6 +106,6 @@ public sealed class EndpointMemoryTests : IDisposable
         o.Pump();
 
         Assert.Equal(packet, o.Spoke(2).Tun.Written.DequeueCopy());
-        Assert.Equal(2, o.Hub.Engine.Counters.HandshakeInitiationsSent);
+        Assert.Equal(2, o.Hub.DataPath.Counters.HandshakeInitiationsSent);
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Tests.Interop;
 

@@ -11,7 +11,7 @@ using Overlay.Tests.Fakes;
 namespace Overlay.Os.Tests.Node;
 
 /// <summary>
-/// Live policy and config reload on the production node engine over fake tun/UDP: a hub and
+/// Live policy and config reload on the production node data path over fake tun/UDP: a hub and
 /// spokes in one process (FakeOverlay). Changes are applied between loop turns, as the
 /// daemon's loop thread applies them.
 /// </summary>
@@ -36,9 +36,9 @@ public sealed class NodeConfiguratorTests
     private static ReloadSummary Reload(FakeNode node, string json)
     {
         var (config, setup) = Load(json);
-        node.Engine.BeginTurn();
+        node.DataPath.BeginTurn();
         ReloadSummary summary = node.Configurator.Reload(config, setup, []);
-        node.Engine.EndTurn();
+        node.DataPath.EndTurn();
         return summary;
     }
 
@@ -58,8 +58,8 @@ public sealed class NodeConfiguratorTests
     {
         var parts = new List<string>();
         for (int i = 0; i < DropReasons.Count; i++)
-            if (n.Engine.Counters.Dropped((DropReason)i) is > 0 and var c) parts.Add($"{DropReasons.Name((DropReason)i)}={c}");
-        return $"sessions={n.Engine.Counters.SessionsEstablished} " + string.Join(" ", parts);
+            if (n.DataPath.Counters.Dropped((DropReason)i) is > 0 and var c) parts.Add($"{DropReasons.Name((DropReason)i)}={c}");
+        return $"sessions={n.DataPath.Counters.SessionsEstablished} " + string.Join(" ", parts);
     }
 
     // ---- policy -------------------------------------------------------------------------
@@ -75,7 +75,7 @@ public sealed class NodeConfiguratorTests
 
         Assert.Equal("added rule 198.19.0.3/32 -> drop", message);
         Assert.False(Send(o, 1, "198.19.0.3", o.Spoke(2)));
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.PolicyDrop));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.PolicyDrop));
     }
 
     [Fact]
@@ -84,13 +84,13 @@ public sealed class NodeConfiguratorTests
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
         o.Hub.Configurator.AddRule(Rule("198.19.0.3/32", "drop"));
-        long sessions = o.Hub.Engine.Counters.SessionsEstablished;
+        long sessions = o.Hub.DataPath.Counters.SessionsEstablished;
 
         string message = o.Hub.Configurator.DeleteRule(IPNetwork.Parse("198.19.0.3/32"));
 
         Assert.Equal("deleted rule 198.19.0.3/32 -> drop", message);
         Assert.True(Send(o, 1, "198.19.0.3", o.Spoke(2)));
-        Assert.Equal(sessions, o.Hub.Engine.Counters.SessionsEstablished);
+        Assert.Equal(sessions, o.Hub.DataPath.Counters.SessionsEstablished);
     }
 
     [Fact]
@@ -111,17 +111,17 @@ public sealed class NodeConfiguratorTests
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
         Assert.False(Send(o, 1, "198.19.0.99", o.Spoke(2)));   // no route at the hub
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
 
         o.Hub.Configurator.AddRule(Rule("198.19.0.96/28", "peer", 3));
-        long relayed = o.Hub.Engine.Counters.RelayPackets;
+        long relayed = o.Hub.DataPath.Counters.RelayPackets;
 
         // spoke2 has no local route for .99 (its table sends it back to the hub), so watch the hub relay it.
         o.Spoke(1).Tun.Inject(IpPackets.Udp4("198.19.0.2", "198.19.0.99", Hello));
         o.Pump();
 
-        Assert.Equal(relayed + 1, o.Hub.Engine.Counters.RelayPackets);
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(relayed + 1, o.Hub.DataPath.Counters.RelayPackets);
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
     }
 
     [Fact]
@@ -186,7 +186,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal(["saved rule 198.19.0.96/28 -> peer 9 skipped: peer 9 is not in the config"], warnings);
         o.Start();
         Assert.False(Send(o, 1, "198.19.0.3", o.Spoke(2)));
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.PolicyDrop));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.PolicyDrop));
     }
 
     // ---- reload -------------------------------------------------------------------------
@@ -196,9 +196,9 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
-        WireGuardPeer p2 = o.Hub.Engine.PeerById(2)!, p3 = o.Hub.Engine.PeerById(3)!;
+        WireGuardPeer p2 = o.Hub.DataPath.PeerById(2)!, p3 = o.Hub.DataPath.PeerById(3)!;
         DateTimeOffset? hs2 = p2.LastHandshake, hs3 = p3.LastHandshake;
-        long initiations = o.Hub.Engine.Counters.HandshakeInitiationsReceived;
+        long initiations = o.Hub.DataPath.Counters.HandshakeInitiationsReceived;
         o.Time.Advance(TimeSpan.FromSeconds(5));
 
         ReloadSummary s = Reload(o.Hub, FakeOverlay.HubJson(3));
@@ -207,18 +207,18 @@ public sealed class NodeConfiguratorTests
         Assert.Equal([2, 3], s.Unchanged);
         Assert.Empty(s.Removed);
         Assert.Empty(s.Changed);
-        Assert.Same(p2, o.Hub.Engine.PeerById(2));
-        Assert.Same(p3, o.Hub.Engine.PeerById(3));
+        Assert.Same(p2, o.Hub.DataPath.PeerById(2));
+        Assert.Same(p3, o.Hub.DataPath.PeerById(3));
 
         FakeNode s3 = o.Add("spoke3", FakeOverlay.SpokeJson(3), "198.18.3.2:40000", isHub: false);
-        s3.Engine.Start();
+        s3.DataPath.Start();
         o.Pump();
         Assert.True(Send(o, 3, "198.19.0.2", o.Spoke(1)));
         Assert.True(Send(o, 1, "198.19.0.4", s3));
         Assert.True(Send(o, 1, "198.19.0.3", o.Spoke(2)));
 
         // Only spoke3 handshook; spokes 1 and 2 still use their first sessions.
-        Assert.Equal(initiations + 1, o.Hub.Engine.Counters.HandshakeInitiationsReceived);
+        Assert.Equal(initiations + 1, o.Hub.DataPath.Counters.HandshakeInitiationsReceived);
         Assert.Equal(hs2, p2.LastHandshake);
         Assert.Equal(hs3, p3.LastHandshake);
         Assert.True(p2.HasSession && p3.HasSession);
@@ -229,7 +229,7 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
-        WireGuardPeer p3 = o.Hub.Engine.PeerById(3)!;
+        WireGuardPeer p3 = o.Hub.DataPath.PeerById(3)!;
         o.Hub.Configurator.AddRule(Rule("198.19.0.96/28", "peer", 3));
 
         ReloadSummary s = Reload(o.Hub, FakeOverlay.HubJson(1));
@@ -237,11 +237,11 @@ public sealed class NodeConfiguratorTests
         Assert.Equal([3], s.Removed);
         Assert.Equal([2], s.Unchanged);
         Assert.Equal("198.19.0.96/28", Assert.Single(s.RulesDropped).Prefix);
-        Assert.Null(o.Hub.Engine.PeerById(3));
+        Assert.Null(o.Hub.DataPath.PeerById(3));
         Assert.False(p3.HasSession);
         Assert.Empty(o.Hub.Configurator.Rules.Rules);
         Assert.False(Send(o, 1, "198.19.0.3", o.Spoke(2)));
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
     }
 
     [Fact]
@@ -249,7 +249,7 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
-        WireGuardPeer old = o.Hub.Engine.PeerById(3)!;
+        WireGuardPeer old = o.Hub.DataPath.PeerById(3)!;
         string newPsk = new string('7', 64);
         string hubJson = FakeOverlay.HubJson(2).Replace(FakeOverlay.Psk(2), newPsk);
 
@@ -260,7 +260,7 @@ public sealed class NodeConfiguratorTests
         ReloadPeerChange c = Assert.Single(s.Changed);
         Assert.Equal((3, "new"), (c.Id, c.Session));
         Assert.Equal(["psk"], c.Changed);
-        Assert.NotSame(old, o.Hub.Engine.PeerById(3));
+        Assert.NotSame(old, o.Hub.DataPath.PeerById(3));
         Assert.False(old.HasSession);
         Assert.True(Send(o, 1, "198.19.0.3", o.Spoke(2)), string.Join(", ", o.Nodes.Select(n => n.Name + ": " + Counts(n))));
     }
@@ -270,7 +270,7 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
-        WireGuardPeer p3 = o.Hub.Engine.PeerById(3)!;
+        WireGuardPeer p3 = o.Hub.DataPath.PeerById(3)!;
         DateTimeOffset? handshake = p3.LastHandshake;
         string hubJson = FakeOverlay.HubJson(2)
             .Replace("\"spoke2\"", "\"office\"")
@@ -281,7 +281,7 @@ public sealed class NodeConfiguratorTests
         ReloadPeerChange c = Assert.Single(s.Changed);
         Assert.Equal((3, "office", "kept"), (c.Id, c.Name, c.Session));
         Assert.Equal(["name", "allowed_src"], c.Changed);
-        Assert.Same(p3, o.Hub.Engine.PeerById(3));
+        Assert.Same(p3, o.Hub.DataPath.PeerById(3));
         Assert.Equal("office", p3.Name);
         Assert.Equal(handshake, p3.LastHandshake);
         // The hub now accepts 198.19.0.64/27 as spoke2's source and relays it to spoke1.
@@ -293,14 +293,14 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(1);
         o.Start();
-        WireGuardPeer hub = o.Spoke(1).Engine.PeerById(1)!;
+        WireGuardPeer hub = o.Spoke(1).DataPath.PeerById(1)!;
         string json = FakeOverlay.SpokeJson(1).Replace("\"listen_port\": 40000,", "\"listen_port\": 40000, \"keepalive_secs\": 5,");
 
         ReloadSummary s = Reload(o.Spoke(1), json);
 
         Assert.Equal(["keepalive_secs"], Assert.Single(s.Changed).Changed);
         Assert.Equal(5, hub.PersistentKeepaliveSeconds);
-        Assert.Same(hub, o.Spoke(1).Engine.PeerById(1));
+        Assert.Same(hub, o.Spoke(1).DataPath.PeerById(1));
     }
 
     [Fact]
@@ -316,7 +316,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal("restart required: role hub -> spoke; nothing was applied", e.Message);
         Assert.Equal(NodeRole.Hub, o.Hub.Configurator.Config.Role);
         Assert.Single(o.Hub.Configurator.Rules.Rules);
-        Assert.True(o.Hub.Engine.PeerById(2)!.HasSession);
+        Assert.True(o.Hub.DataPath.PeerById(2)!.HasSession);
     }
 
     [Fact]
@@ -330,7 +330,7 @@ public sealed class NodeConfiguratorTests
 
         Assert.Equal(["tun_name snr0 -> ovl9", "local_tun_mtu 1420 -> 1380"], s.RestartRequired);
         Assert.Equal([4], s.Added);
-        Assert.Equal(1420, o.Hub.Engine.Mtu);
+        Assert.Equal(1420, o.Hub.DataPath.Mtu);
         Assert.Contains("restart required: tun_name snr0 -> ovl9; local_tun_mtu 1420 -> 1380 (running values kept)", NodeConfigurator.Describe(s));
     }
 
@@ -339,7 +339,7 @@ public sealed class NodeConfiguratorTests
     {
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
-        long initiations = o.Hub.Engine.Counters.HandshakeInitiationsReceived;
+        long initiations = o.Hub.DataPath.Counters.HandshakeInitiationsReceived;
 
         ReloadSummary s = Reload(o.Hub, FakeOverlay.HubJson(2));
         o.Pump();
@@ -349,6 +349,6 @@ public sealed class NodeConfiguratorTests
         Assert.Empty(s.Changed);
         Assert.Equal("reloaded reloaded: 0 added, 0 removed, 0 changed, 2 unchanged", NodeConfigurator.Describe(s));
         Assert.True(Send(o, 1, "198.19.0.3", o.Spoke(2)));
-        Assert.Equal(initiations, o.Hub.Engine.Counters.HandshakeInitiationsReceived);
+        Assert.Equal(initiations, o.Hub.DataPath.Counters.HandshakeInitiationsReceived);
     }
 }

@@ -1,7 +1,7 @@
 using System.Net;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Tests.Udp;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
+using Overlay.Protocol;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Os.Tests.Udp;
 

@@ -3,7 +3,6 @@ using Overlay.Protocol.Crypto;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Messages;
 using Overlay.Protocol.Noise;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 
 namespace Overlay.Protocol.Tests.Engine;

@@ -2,7 +2,6 @@ using Overlay.Tests.Fakes;
 using System.Buffers.Binary;
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Messages;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 
 namespace Overlay.Protocol.Tests.Engine;

@@ -1,6 +1,5 @@
 using Overlay.Protocol.Engine;
 using Overlay.Protocol.Messages;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 
 namespace Overlay.Protocol.Tests.Engine;

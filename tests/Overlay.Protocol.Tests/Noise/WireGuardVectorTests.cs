@@ -1,7 +1,6 @@
 using Overlay.Protocol.Crypto;
 using Overlay.Protocol.Messages;
 using Overlay.Protocol.Noise;
-using Overlay.Protocol.Routing;
 
 namespace Overlay.Protocol.Tests.Noise;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using Overlay.Protocol.Routing;
+using Overlay.Protocol;
 using Overlay.Protocol.Sessions;
 
 namespace Overlay.Protocol.Tests.Sessions;

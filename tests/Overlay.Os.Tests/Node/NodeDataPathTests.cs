@@ -6,9 +6,9 @@ namespace Overlay.Os.Tests.Node;
 
 /// <summary>
 /// The shared packet path over fake tun/UDP: a real hub and real spokes (production
-/// NodeEngine, WireGuard engine, forwarding tables, role policies) in one process.
+/// NodeDataPath, WireGuard engine, forwarding tables, role policies) in one process.
 /// </summary>
-public sealed class NodeEngineTests
+public sealed class NodeDataPathTests
 {
     private static byte[] Payload(string text) => Encoding.ASCII.GetBytes(text);
 
@@ -18,9 +18,9 @@ public sealed class NodeEngineTests
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
 
-        Assert.All(o.Hub.Engine.WireGuard.Peers, p => Assert.True(p.HasSession, $"{p} has no session"));
-        Assert.Equal(2, o.Hub.Engine.Counters.SessionsEstablished);
-        Assert.Equal(0, o.Hub.Engine.Counters.TotalDropped);
+        Assert.All(o.Hub.DataPath.WireGuard.Peers, p => Assert.True(p.HasSession, $"{p} has no session"));
+        Assert.Equal(2, o.Hub.DataPath.Counters.SessionsEstablished);
+        Assert.Equal(0, o.Hub.DataPath.Counters.TotalDropped);
     }
 
     [Fact]
@@ -34,9 +34,9 @@ public sealed class NodeEngineTests
         o.Pump();
 
         Assert.Equal(packet, o.Spoke(2).Tun.Written.DequeueCopy());
-        Assert.Equal(1, o.Hub.Engine.Counters.RelayPackets);
+        Assert.Equal(1, o.Hub.DataPath.Counters.RelayPackets);
         Assert.Equal(0, o.Hub.Tun.Written.Count);
-        Assert.Equal(0, o.Hub.Engine.Counters.TotalDropped);
+        Assert.Equal(0, o.Hub.DataPath.Counters.TotalDropped);
     }
 
     [Fact]
@@ -89,8 +89,8 @@ public sealed class NodeEngineTests
         o.Pump();
 
         // The hub has no route for fd00:19::99 (only spoke /128s and its own v4 address).
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.NoRoute));
-        Assert.Equal(0, o.Hub.Engine.Counters.Dropped(DropReason.InnerSourceSpoofed));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(0, o.Hub.DataPath.Counters.Dropped(DropReason.InnerSourceSpoofed));
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public sealed class NodeEngineTests
         o.Spoke(1).Tun.Inject(IpPackets.Udp4("198.19.0.3", "198.19.0.1", Payload("spoof")));
         o.Pump();
 
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.InnerSourceSpoofed));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.InnerSourceSpoofed));
         Assert.Equal(0, o.Hub.Tun.Written.Count);
     }
 
@@ -127,8 +127,8 @@ public sealed class NodeEngineTests
         o.Spoke(1).Tun.Inject(IpPackets.Udp4("198.19.0.2", "198.19.0.2", Payload("loop")));
         o.Pump();
 
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.NoReflect));
-        Assert.Equal(0, o.Hub.Engine.Counters.RelayPackets);
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoReflect));
+        Assert.Equal(0, o.Hub.DataPath.Counters.RelayPackets);
     }
 
     [Fact]
@@ -143,9 +143,9 @@ public sealed class NodeEngineTests
         spoke.Tun.Inject(IpPackets.Udp4("198.19.0.2", "203.0.113.7", Payload("nowhere"))); // outside every route
         o.Pump();
 
-        Assert.Equal(1, spoke.Engine.Counters.Dropped(DropReason.NotIp));
-        Assert.Equal(1, spoke.Engine.Counters.Dropped(DropReason.Oversized));
-        Assert.Equal(1, spoke.Engine.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(1, spoke.DataPath.Counters.Dropped(DropReason.NotIp));
+        Assert.Equal(1, spoke.DataPath.Counters.Dropped(DropReason.Oversized));
+        Assert.Equal(1, spoke.DataPath.Counters.Dropped(DropReason.NoRoute));
         Assert.Equal(0, o.Hub.Tun.Written.Count);
     }
 
@@ -160,9 +160,9 @@ public sealed class NodeEngineTests
         o.Start();
         o.Advance(TimeSpan.FromSeconds(12));
 
-        long failures = o.Hub.Engine.Counters.Dropped(DropReason.InvalidMac1) + o.Hub.Engine.Counters.Dropped(DropReason.HandshakeFailed);
+        long failures = o.Hub.DataPath.Counters.Dropped(DropReason.InvalidMac1) + o.Hub.DataPath.Counters.Dropped(DropReason.HandshakeFailed);
         Assert.True(failures >= 2, $"expected repeated handshake failures, saw {failures}");
-        Assert.False(o.Spoke(1).Engine.WireGuard.Peers[0].HasSession);
+        Assert.False(o.Spoke(1).DataPath.WireGuard.Peers[0].HasSession);
         Assert.Equal(0, o.Hub.Tun.Written.Count);
     }
 
@@ -171,7 +171,7 @@ public sealed class NodeEngineTests
     {
         var o = FakeOverlay.HubAndSpokes(1);
         o.Start();
-        var hubPeer = o.Hub.Engine.WireGuard.Peers[0];
+        var hubPeer = o.Hub.DataPath.WireGuard.Peers[0];
         Assert.Equal("198.18.1.2:40000", hubPeer.Endpoint.ToString());
 
         o.Network.Move(o.Spoke(1).Udp, "198.18.1.77:41000");
@@ -189,12 +189,12 @@ public sealed class NodeEngineTests
     {
         var o = FakeOverlay.HubAndSpokes(1);
         o.Start();
-        long before = o.Spoke(1).Engine.Counters.KeepalivesSent;
+        long before = o.Spoke(1).DataPath.Counters.KeepalivesSent;
 
         o.Advance(TimeSpan.FromSeconds(26));
 
-        Assert.True(o.Spoke(1).Engine.Counters.KeepalivesSent > before);
-        Assert.True(o.Hub.Engine.WireGuard.Peers[0].HasSession);
+        Assert.True(o.Spoke(1).DataPath.Counters.KeepalivesSent > before);
+        Assert.True(o.Hub.DataPath.WireGuard.Peers[0].HasSession);
     }
 
     /// <summary>Regression (review): keepalive_secs on a hub was accepted but ignored.</summary>
@@ -208,11 +208,11 @@ public sealed class NodeEngineTests
             "198.18.1.2:40000", isHub: false);
         o.Spoke(1).Tun.Inject(IpPackets.Udp4("198.19.0.2", "198.19.0.1", Payload("hello"))); // the spoke dials on demand
         o.Start();
-        long before = o.Hub.Engine.Counters.KeepalivesSent;
+        long before = o.Hub.DataPath.Counters.KeepalivesSent;
 
         o.Advance(TimeSpan.FromSeconds(12));
 
-        Assert.True(o.Hub.Engine.Counters.KeepalivesSent >= before + 2, $"hub keepalives: {o.Hub.Engine.Counters.KeepalivesSent - before}");
+        Assert.True(o.Hub.DataPath.Counters.KeepalivesSent >= before + 2, $"hub keepalives: {o.Hub.DataPath.Counters.KeepalivesSent - before}");
     }
 
     [Fact]
@@ -233,7 +233,7 @@ public sealed class NodeEngineTests
         for (int i = 0; i < 625; i++) Round(); // 10,000 packets: tun -> seal -> hub open -> reseal -> spoke2 open -> tun
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        Assert.Equal(10_000 + 800, o.Hub.Engine.Counters.RelayPackets);
+        Assert.Equal(10_000 + 800, o.Hub.DataPath.Counters.RelayPackets);
         Assert.Equal(0, allocated);
     }
 }

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Overlay.Protocol.Routing;
+namespace Overlay.Protocol;
 
 /// <summary>
 /// A UDP underlay endpoint as a small blittable value: 16 address bytes (IPv4 stored

@@ -1,15 +1,15 @@
 using System.Text;
+using Overlay.Protocol;
 using Overlay.Hub;
 using Overlay.Os.Node;
 using Overlay.Protocol.Config;
-using Overlay.Protocol.Routing;
 using Overlay.Protocol.Stats;
 using Overlay.Tests.Fakes;
 
 namespace Overlay.Os.Tests.Node;
 
 /// <summary>Regression tests for the node-engine findings of the data-plane review.</summary>
-public sealed class NodeEngineReviewTests
+public sealed class NodeDataPathReviewTests
 {
     private static byte[] Payload(int size) => Enumerable.Range(0, size).Select(i => (byte)i).ToArray();
 
@@ -27,7 +27,7 @@ public sealed class NodeEngineReviewTests
         o.Pump();
 
         Assert.Equal(packet, o.Spoke(2).Tun.Written.DequeueCopy());
-        Assert.Equal(0, o.Hub.Engine.Counters.TotalDropped - o.Hub.Engine.Counters.Dropped(DropReason.NoRoute));
+        Assert.Equal(0, o.Hub.DataPath.Counters.TotalDropped - o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
     }
 
     /// <summary>A datagram too large for any frame is dropped and counted as oversized, not lost silently.</summary>
@@ -36,13 +36,13 @@ public sealed class NodeEngineReviewTests
     {
         var o = FakeOverlay.HubAndSpokes(1);
         o.Start();
-        var junk = new byte[NodeEngine.MaxDatagram + 100];
+        var junk = new byte[NodeDataPath.MaxDatagram + 100];
         junk[0] = 4;
 
         o.Hub.Udp.Inbox.Enqueue(junk, UdpEndpoint.From(System.Net.IPEndPoint.Parse("198.18.1.2:40000")));
         o.Pump();
 
-        Assert.Equal(1, o.Hub.Engine.Counters.Dropped(DropReason.Oversized));
+        Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.Oversized));
     }
 
     /// <summary>Kernel refusals counted by the socket reach the node's send_error counter.</summary>
@@ -55,7 +55,7 @@ public sealed class NodeEngineReviewTests
         o.Hub.Udp.SendErrors += 3;
         o.Turn(o.Hub);
 
-        Assert.Equal(3, o.Hub.Engine.Counters.Dropped(DropReason.SendError));
+        Assert.Equal(3, o.Hub.DataPath.Counters.Dropped(DropReason.SendError));
     }
 
     /// <summary>With listen_ports, the handshake response leaves from the port the initiation arrived on.</summary>
@@ -68,7 +68,7 @@ public sealed class NodeEngineReviewTests
         FakeUdpPort port0 = o.Network.Attach("198.18.0.1:51820");
         FakeUdpPort port1 = o.Network.Attach("198.18.0.1:51821");
         var hubTun = new FakeTun();
-        var hub = new NodeEngine(NodeSetupBuilder.Build(hubConfig), hubTun, [port0, port1], o.Time, new HubPolicy(o.Time));
+        var hub = new NodeDataPath(NodeSetupBuilder.Build(hubConfig), hubTun, [port0, port1], o.Time, new HubPolicy(o.Time));
         o.Add("spoke1", FakeOverlay.SpokeJson(1).Replace("198.18.0.1:51820", "198.18.0.1:51821"), "198.18.1.2:40000", isHub: false);
         var sources = new List<string>();
         o.Network.Rewrite = (ref UdpEndpoint source, UdpEndpoint destination, ReadOnlySpan<byte> datagram) =>
@@ -77,7 +77,7 @@ public sealed class NodeEngineReviewTests
             return true;
         };
         hub.Start();
-        o.Nodes[0].Engine.Start();
+        o.Nodes[0].DataPath.Start();
         for (int round = 0; round < 10; round++)
         {
             o.Turn(o.Nodes[0]);
@@ -89,6 +89,6 @@ public sealed class NodeEngineReviewTests
 
         Assert.NotEmpty(sources);
         Assert.All(sources, s => Assert.Equal("198.18.0.1:51821", s));
-        Assert.True(o.Nodes[0].Engine.WireGuard.Peers[0].HasSession);
+        Assert.True(o.Nodes[0].DataPath.WireGuard.Peers[0].HasSession);
     }
 }

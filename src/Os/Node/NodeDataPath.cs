@@ -1,3 +1,5 @@
+using Overlay.Protocol;
+using Overlay.Os.Tun;
 using Overlay.Os.Udp;
 using Overlay.Protocol.Routing;
 using Overlay.Protocol.Engine;
@@ -12,7 +14,7 @@ namespace Overlay.Os.Node;
 /// per packet: frames come from preallocated batches and every buffer is sealed or opened
 /// in place. The role (hub/spoke) only adds policy through <see cref="IRolePolicy"/>.
 /// </summary>
-public sealed class NodeEngine : IWireGuardOutput
+public sealed class NodeDataPath : IWireGuardOutput
 {
     /// <summary>WireGuard's transport header sits in front of the packet (16 bytes).</summary>
     public const int FrameHeadroom = 16;
@@ -55,7 +57,7 @@ public sealed class NodeEngine : IWireGuardOutput
     public int Mtu { get; }
     public IRolePolicy Policy => _policy;
 
-    public NodeEngine(NodeSetup setup, ITunPort tun, IUdpPort[] udp, TimeProvider time, IRolePolicy policy)
+    public NodeDataPath(NodeSetup setup, ITunPort tun, IUdpPort[] udp, TimeProvider time, IRolePolicy policy)
     {
         ArgumentOutOfRangeException.ThrowIfZero(udp.Length);
         Counters = new Counters();

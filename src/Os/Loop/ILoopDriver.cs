@@ -1,0 +1,28 @@
+namespace Overlay.Os.Loop;
+
+/// <summary>
+/// What the node plugs into <see cref="PollLoop.Run"/>: per-turn hooks and the one deadline
+/// that bounds the poll timeout (the earliest protocol timer).
+/// </summary>
+public interface ILoopDriver
+{
+    /// <summary>
+    /// Start of a turn, after poll returns and before any handler runs: read the clock once here, so
+    /// everything handled in the turn sees the time it arrived (the poll timeout was computed earlier
+    /// from <see cref="NextDeadlineTimestamp"/>).
+    /// </summary>
+    void BeginTurn();
+
+    /// <summary>
+    /// The next deadline as a <see cref="TimeProvider.GetTimestamp"/> value of
+    /// <see cref="TimeProvider.System"/>; <see cref="long.MaxValue"/> when nothing is due.
+    /// Read before poll and again after dispatch.
+    /// </summary>
+    long NextDeadlineTimestamp { get; }
+
+    /// <summary>Called once in a turn whose deadline has passed.</summary>
+    void OnTimer();
+
+    /// <summary>End of a turn, after handlers and timers: flush batched sends here.</summary>
+    void EndTurn();
+}

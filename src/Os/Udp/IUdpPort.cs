@@ -1,0 +1,20 @@
+namespace Overlay.Os.Udp;
+
+/// <summary>The packet path's view of one UDP socket: batched receive and send (conn.Bind's idea).</summary>
+public interface IUdpPort
+{
+    /// <summary>Fills the batch (Count, Length, Endpoint per entry); returns Count, 0 when none is ready.</summary>
+    int ReceiveBatch(DatagramBatch batch);
+
+    /// <summary>Sends batch entries [0, Count); returns how many were handed to the kernel.</summary>
+    int SendBatch(DatagramBatch batch);
+
+    /// <summary>The bound local port (for the ready banner and status).</summary>
+    int LocalPort { get; }
+
+    /// <summary>Datagrams the kernel refused on send (each counted once), cumulative.</summary>
+    long SendErrors { get; }
+
+    /// <summary>Datagrams received too large for a frame and dropped, cumulative.</summary>
+    long ReceiveTruncated { get; }
+}
