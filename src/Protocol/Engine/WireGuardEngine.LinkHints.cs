@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Overlay.Protocol.Messages;
 using Overlay.Protocol.Noise;
 using Overlay.Protocol.Sessions;
 
@@ -145,6 +146,13 @@ public sealed partial class WireGuardEngine
 
     /// <summary>Whether <paramref name="senderIndex"/> carries a hint in the table (tests, the fuzz harness).</summary>
     internal bool HasHintCandidates(uint senderIndex) => _hintHeads.ContainsKey(LinkHint.Of(senderIndex));
+
+    /// <summary>
+    /// The hint step alone, as <see cref="FindIdentityByMac1"/> runs it (tests: a million random initiations
+    /// must never get past it, and that test must not pay for the scan behind it).
+    /// </summary>
+    internal bool ReachesHintFastPath(ReadOnlySpan<byte> initiation) =>
+        FindIdentityByHint(initiation, MessageLayout.ReadIndex(initiation, MessageLayout.InitSenderOffset), null, null) is not null;
 
     private static void ZeroLinkHint(WireGuardPeer peer)
     {
