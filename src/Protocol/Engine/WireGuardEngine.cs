@@ -18,7 +18,8 @@ namespace Overlay.Protocol.Engine;
 /// A bad datagram never throws: it is dropped and exactly one <see cref="DropReason"/> is counted.
 /// Transport packets are sealed and opened in place without allocating.
 /// Split by concern as wireguard-go splits device/: this file holds state, construction and peers;
-/// .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake, .Timers.cs the timers.
+/// .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake, .Timers.cs the timers,
+/// .Responder.cs which identity an initiation targets (metered, rationed scan), .LinkHints.cs the link hint.
 /// </summary>
 public sealed partial class WireGuardEngine
 {
@@ -76,7 +77,6 @@ public sealed partial class WireGuardEngine
 
     /// <summary>Tunnel MTU used for padding (wireguard-go DefaultMTU 1420).</summary>
     public int Mtu { get; set; } = 1420;
-
 
     /// <summary>Set by the node when handshake traffic is heavy: handshakes then need a valid mac2 (cookie).</summary>
     public bool UnderLoad { get; set; }
