@@ -11,7 +11,7 @@ namespace Overlay.Protocol.Engine;
 /// <see cref="Mac1ScanBudgetPerTurn"/> trials per loop turn in all, at most <see cref="Mac1ScanSourceShare"/>
 /// of them per source (IPv4 /32, IPv6 /64: <see cref="SourceKey"/>) per turn, and the last quarter of the
 /// budget only for sources not seen flooding (a source whose scan was cut off by its share is marked as
-/// flooding for a second). So junk from one source costs bounded CPU and cannot use up the turn for stock
+/// flooding for a second, and while marked its share is a sixteenth). So junk from one source costs bounded CPU and cannot use up the turn for stock
 /// WireGuard peers joining from elsewhere. Spoofed sources defeat the per-source share; see
 /// docs/link-hint.md and runbooks/troubleshooting.md for that residual risk and its counters.
 /// </summary>
@@ -78,8 +78,10 @@ public sealed partial class WireGuardEngine
             _scanSpent[slot] = 0;
         }
         bool flooding = _now < _scanFloodingUntil[slot];
-        // Sources seen flooding may not touch the reserve kept for the others.
+        // Sources seen flooding may not touch the reserve kept for the others, and get a sixteenth of the
+        // share: a flood from one address then costs a few dozen mac1 per turn, not a thousand.
         int reserve = flooding ? Mac1ScanBudgetPerTurn / 4 : 0;
+        int share = flooding ? Math.Max(1, Mac1ScanSourceShare / 16) : Mac1ScanSourceShare;
 
         int count = _identities.Count;
         if (_scanCursor >= count) _scanCursor = 0;
@@ -95,7 +97,7 @@ public sealed partial class WireGuardEngine
                 reason = DropReason.Mac1ScanBudget;
                 return null;
             }
-            if (_scanSpent[slot] >= Mac1ScanSourceShare)
+            if (_scanSpent[slot] >= share)
             {
                 _scanCursor = i;
                 _scanFloodingUntil[slot] = _now + _frequency;

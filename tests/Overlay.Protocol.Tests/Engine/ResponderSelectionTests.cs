@@ -182,29 +182,39 @@ public class ResponderSelectionTests
     }
 
     [Fact]
-    public void Initiation_SourcesSeenFlooding_LeaveTheReserveToOthers()
+    public void Initiation_SourcesSeenFlooding_GetASixteenthAndLeaveTheReserveToOthers()
     {
         var hub = new Hub();
+        hub.Engine.Mac1ScanSourceShare = 1600;   // so that three flagged sources could reach the reserve
         var rng = new Random(7);
         UdpEndpoint Src(byte last) => new([198, 19, 1, last], 1000);
 
-        // Turn 1: three sources are each rationed, which marks them as flooding for a second.
+        // Turn 1: sources 1 and 2 are each rationed after 1,600 trials, which marks them as flooding for a second.
         hub.Engine.BeginTurn();
-        for (byte s = 1; s <= 3; s++)
+        for (byte s = 1; s <= 2; s++)
         {
             hub.Engine.ProcessDatagram(Junk(rng), Src(s));
             Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), Src(s)).Reason);
         }
+        Assert.Equal(3200, hub.Engine.Mac1ScanTrials);
 
-        // Turn 2: they take 3 x 1024 at most; the last 1024 of the budget is only for sources not seen flooding.
+        // Turn 2: a flagged source gets 1600 / 16 = 100 trials per turn.
         hub.Time.Advance(TimeSpan.FromMilliseconds(10));
         hub.Engine.BeginTurn();
         long before = hub.Engine.Mac1ScanTrials;
-        for (byte s = 1; s <= 3; s++) hub.Engine.ProcessDatagram(Junk(rng), Src(s));
-        for (byte s = 1; s <= 3; s++) hub.Engine.ProcessDatagram(Junk(rng), Src(s));
-        Assert.Equal(3000 + 72, hub.Engine.Mac1ScanTrials - before);   // 4096 - 1024 reserve
-        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(Junk(rng), Src(1)).Reason);
+        Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), Src(1)).Reason);
+        Assert.Equal(100, hub.Engine.Mac1ScanTrials - before);
 
+        // Unflagged sources spend the budget down to the reserve; flagged ones cannot go below it.
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(9)).Reason);   // 1,000
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(10)).Reason);  // 1,000
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(11)).Reason);  // 1,000: 996 left
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(Junk(rng), Src(2)).Reason); // flagged: reserve is 1,024
+        Assert.Equal(3100, hub.Engine.Mac1ScanTrials - before);
+
+        // A stock spoke from a fresh source still gets scanned within what is left.
+        hub.Time.Advance(TimeSpan.FromMilliseconds(10));
+        hub.Engine.BeginTurn();
         var r = hub.Engine.ProcessDatagram(SpokeInitiation(Links, hub.Time), new UdpEndpoint([198, 18, 3, 232], 40000));
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
         Assert.Equal(Links, r.Peer!.Id);
