@@ -259,9 +259,15 @@ public sealed class ControlServerTests : IDisposable
     {
         await using ControlServer server = StartServer(new ControlServerOptions { MaxConnections = 3, RequestTimeout = TimeSpan.FromMilliseconds(300) });
         var slow = new List<RawClient>();
-        for (int i = 0; i < 3; i++) slow.Add(await RawClient.ConnectAsync(_socketPath));
+        for (int i = 0; i < 3; i++)
+        {
+            // One answered request first: the connection is admitted (holds a slot) before it turns slow.
+            RawClient c = await RawClient.ConnectAsync(_socketPath);
+            await c.SendAsync("{\"command\":\"status\"}\n");
+            Assert.True(Parse(await c.ReadLineAsync()).Ok);
+            slow.Add(c);
+        }
         Task<TimeSpan>[] trickles = slow.Select(c => Task.Run(() => TrickleUntilClosedAsync(c.Socket, "{x"))).ToArray();
-        await Task.Delay(100);
 
         using (var early = await RawClient.ConnectAsync(_socketPath))
             Assert.Equal("{\"ok\":false,\"error\":\"too many control connections (at most 3)\"}", await early.ReadLineAsync());
@@ -277,11 +283,11 @@ public sealed class ControlServerTests : IDisposable
     [Fact]
     public async Task Serve_RequestsInTime_EachGetsAFreshDeadline()
     {
-        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(400) });
+        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(1500) });
         using var client = await RawClient.ConnectAsync(_socketPath);
         for (int i = 0; i < 4; i++)
         {
-            await Task.Delay(200);   // 4 x 200 ms: longer than one deadline in total, each request within its own
+            await Task.Delay(500);   // 4 x 500 ms: longer than one deadline in total, each request well within its own
             await client.SendAsync("{\"command\":\"status\"}\n");
             Assert.True(Parse(await client.ReadLineAsync()).Ok);
         }
