@@ -60,12 +60,24 @@ public static class ConfigLoader
         FileReadResult read = files.Read(full, MaxFileBytes);
         return read.Status switch
         {
+            FileReadStatus.Ok when IsBlank(read.Bytes) =>
+                // Without this an empty file is reported as a JSON syntax error at line 1, column 1.
+                fail("file is empty: write a config (docs/config.md), or create a hub config with 'subnetra init'"),
             FileReadStatus.Ok => LoadBytes(read.Bytes!, full, Path.GetDirectoryName(full) ?? "/", files),
             FileReadStatus.NotFound => fail("config file not found"),
             FileReadStatus.NotRegular => fail($"{read.Problem}; point --config or SUBNETRA_CONFIG at the JSON config file itself"),
             FileReadStatus.TooLarge => fail($"config file {read.Problem} (about 140 bytes per link: 100,000 links fit); split the deployment or remove unused entries"),
             _ => fail($"cannot read config file: it {read.Problem}"),
         };
+    }
+
+    /// <summary>Nothing but whitespace (and a UTF-8 BOM).</summary>
+    private static bool IsBlank(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
+        foreach (byte b in bytes)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        return true;
     }
 
     /// <summary>
