@@ -17,4 +17,7 @@ public interface IRolePolicy
 
     /// <summary>For every handshake datagram (types 1 and 2) before it is processed.</summary>
     void OnHandshakeMessage(NodeDataPath node);
+
+    /// <summary>How the role is finding a peer's endpoint, for status ("resolving", "resolved"); null when there is nothing to say. Loop thread.</summary>
+    string? EndpointState(int peerId) => null;
 }

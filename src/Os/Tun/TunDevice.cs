@@ -14,9 +14,8 @@ namespace Overlay.Os.Tun;
 /// counted and reported as 0/false, only a broken descriptor throws.
 ///
 /// Setup (<see cref="Open"/>) names the interface and sets its MTU, nothing else: addresses
-/// and routes come from the network plan (DESIGN §6, "the daemon never changes routes").
-/// The MTU is set here because it needs the same privilege the device does, and the daemon
-/// knows the value from its config, so the plan does not have to repeat it.
+/// and routes come from the network plan, which the daemon applies after Open (DESIGN §6,
+/// Os/Plan). The MTU is set here too because it needs the same privilege the device does.
 /// </summary>
 public sealed partial class TunDevice : IDisposable, ITunPort
 {
@@ -111,7 +110,10 @@ public sealed partial class TunDevice : IDisposable, ITunPort
             {
                 nint n = Libc.Read(_rawFd, start, room);
                 if (n >= UtunFraming.MinFrameLength) return (int)n - UtunFraming.HeaderLength;
-                if (n >= 0)
+                // 0 is end of file: the utun is gone (a utun never yields an empty frame), and
+                // reading on would spin this loop forever. Treat it as a broken device.
+                if (n == 0) throw new SystemCallException($"read({Name})", new Errno(Libc.EIO), "read returned 0 (end of file): the utun was closed; restart the daemon.");
+                if (n > 0)
                 {
                     _shortFramesDropped++;
                     continue;

@@ -98,4 +98,7 @@ public sealed unsafe partial class UdpSocket
         Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, bytes);
         Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, bytes);
     }
+
+    // ss(8) is iproute2 (Linux only); macOS has lsof(8). -nP: no name or port lookups.
+    internal static partial string PortOwnerCommand(int port) => $"lsof -nP -iUDP:{port}";
 }

@@ -70,6 +70,7 @@ public sealed partial class WireGuardEngine
         peer.Staged.Clear();
         _peers.Remove(peer);   // O(n), on reload only; the per-packet and per-turn paths never touch this list
         _byId.Remove(peer.Id);
+        if (peer.HasLinkHint) { ZeroLinkHint(peer); _hintTableDirty = true; }
         if (_byEndpoint.TryGetValue(peer.Endpoint, out var p) && ReferenceEquals(p, peer)) _byEndpoint.Remove(peer.Endpoint);
         // Its heap entries go stale with the generation (lazy deletion, see .Timers.cs).
         _slots[peer.Slot] = null;

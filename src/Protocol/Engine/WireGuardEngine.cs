@@ -18,7 +18,8 @@ namespace Overlay.Protocol.Engine;
 /// Transport packets are sealed and opened in place without allocating.
 /// Split by concern as wireguard-go splits device/: this file holds state and construction; .Peers.cs the
 /// peer slots and indices; .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake,
-/// .Timers.cs the timers (a min-heap of deadlines, so a turn costs the timers due, not the peers).
+/// .Timers.cs the timers (a min-heap of deadlines, so a turn costs the timers due, not the peers),
+/// .Responder.cs which identity an initiation targets (metered, rationed scan), .LinkHints.cs the link hint.
 /// </summary>
 public sealed partial class WireGuardEngine
 {
@@ -41,8 +42,6 @@ public sealed partial class WireGuardEngine
     private readonly long _zeroKeysAfter, _cookieLifetime, _initiationRate, _rekeyOnReceiveAfter;
 
     private long _now;
-    private int _scanBudgetLeft;
-    private int _scanCursor;
 
     public WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output, WireGuardEngineOptions? options = null)
         : this(time, counters, output, options, null)
@@ -71,7 +70,8 @@ public sealed partial class WireGuardEngine
         _jitter = random ?? new Random();
         _retire = RetireKeypair;
         _now = time.GetTimestamp();
-        _scanBudgetLeft = _options.Mac1ScanBudgetPerTurn;
+        _scanBudgetLeft = Mac1ScanBudgetPerTurn;
+        _scanKey = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
     }
 
     /// <summary>The settings the engine was built with.</summary>
@@ -79,9 +79,6 @@ public sealed partial class WireGuardEngine
 
     /// <summary>Tunnel MTU used for padding (<see cref="WireGuardEngineOptions.Mtu"/>).</summary>
     public int Mtu => _options.Mtu;
-
-    /// <summary>Scan trials spent so far (metrics, tests).</summary>
-    public long Mac1ScanTrials { get; private set; }
 
     /// <summary>Set by the node when handshake traffic is heavy: handshakes then need a valid mac2 (cookie).</summary>
     public bool UnderLoad { get; set; }
@@ -98,8 +95,9 @@ public sealed partial class WireGuardEngine
     public void BeginTurn(long now)
     {
         _now = now;
-        _scanBudgetLeft = _options.Mac1ScanBudgetPerTurn;
+        BeginScanTurn();
         _rateLimiter.Sweep(_now);
+        RefreshLinkHints();
     }
 
     public void SetExplicitIdentity(LocalIdentity? identity) => _explicit = identity;

@@ -9,14 +9,8 @@ public sealed record WireGuardEngineOptions
     /// <summary>wireguard-go's DefaultMTU; also the config's default <c>local_tun_mtu</c>.</summary>
     public const int DefaultMtu = 1420;
 
-    /// <summary>The default mac1 scan budget per loop turn (DESIGN.md §4).</summary>
-    public const int DefaultMac1ScanBudgetPerTurn = 4096;
-
     public static WireGuardEngineOptions Default { get; } = new();
 
     /// <summary>Tunnel MTU: transport payloads are padded up to it (whitepaper §5.4.6).</summary>
     public int Mtu { get; init; } = DefaultMtu;
-
-    /// <summary>mac1 trials the identity scan may spend per loop turn (DESIGN.md §4).</summary>
-    public int Mac1ScanBudgetPerTurn { get; init; } = DefaultMac1ScanBudgetPerTurn;
 }

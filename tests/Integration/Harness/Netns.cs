@@ -19,8 +19,11 @@ public sealed record PingResult(int Transmitted, int Received, double? RttMinMs,
 /// </summary>
 public static partial class Netns
 {
-    /// <summary>The only prefix tests may use, underlay and overlay alike (DESIGN.md §8).</summary>
+    /// <summary>The only IPv4 prefix tests may use, underlay and overlay alike (DESIGN.md §8).</summary>
     public const string AllowedRange = "198.18.0.0/15";
+
+    /// <summary>The only IPv6 prefix tests may use (RFC 5180 benchmarking, DESIGN.md §8).</summary>
+    public const string AllowedRangeIPv6 = "2001:2::/48";
 
     /// <summary>Creates a namespace (name must start with <see cref="HarnessRun.NamespacePrefix"/>) and brings its <c>lo</c> up.</summary>
     public static void Create(string name)
@@ -176,7 +179,7 @@ public static partial class Netns
         RequireAllowed(target);
         var argv = new List<string>
         {
-            "ping", "-n", "-q",
+            "ping", target.Contains(':', StringComparison.Ordinal) ? "-6" : "-4", "-n", "-q",
             "-c", count.ToString(CultureInfo.InvariantCulture),
             "-w", deadlineSec.ToString(CultureInfo.InvariantCulture),
             "-i", intervalSec.ToString("0.###", CultureInfo.InvariantCulture),
@@ -223,12 +226,27 @@ public static partial class Netns
         }
     }
 
-    /// <summary>True when the address (and the whole prefix, for a CIDR) lies inside 198.18.0.0/15.</summary>
+    /// <summary>True when the address (and the whole prefix, for a CIDR) lies inside 198.18.0.0/15 or 2001:2::/48.</summary>
     public static bool IsAllowed(string addressOrCidr)
     {
         string[] parts = addressOrCidr.Split('/');
-        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address)
-            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address))
+        {
+            return false;
+        }
+
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            int length6 = 128;
+            if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out length6) || length6 > 128))
+            {
+                return false;
+            }
+
+            return length6 >= 48 && IPNetwork.Parse(AllowedRangeIPv6).Contains(address);
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
         {
             return false;
         }
