@@ -30,6 +30,7 @@ public static class UapiText
         var w = new StringBuilder(256 + 320 * device.Peers.Count);
         if (device.PrivateKey is { } sk && sk.AsSpan().ContainsAnyExcept((byte)0)) Line(w, "private_key", KeyEncoding.ToHex(sk));
         if (device.ListenPort != 0) Line(w, "listen_port", Num(device.ListenPort));
+        if (device.Fwmark != 0) Line(w, "fwmark", Num(device.Fwmark));
         foreach (UapiPeer p in device.Peers)
         {
             Line(w, "public_key", KeyEncoding.ToHex(p.PublicKey));
