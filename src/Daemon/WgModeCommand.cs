@@ -40,7 +40,19 @@ public static class WgModeCommand
         return false;
     }
 
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> env)
+    /// <summary>
+    /// In the re-executed child (<see cref="DetachedVariable"/>=1): new session, standard streams on
+    /// /dev/null (stderr kept when LOG_LEVEL asks for logs, as wireguard-go); returns the descriptor
+    /// the ready line goes to, else -1. Call before anything touches <see cref="Console"/>.
+    /// </summary>
+    public static int DetachIfChild(Func<string, string?> env)
+    {
+        if (env(DetachedVariable) != "1") return -1;
+        string? level = env("LOG_LEVEL");
+        return ProcessDetach.BeginDetachedChild(keepStderr: !string.IsNullOrEmpty(level) && level != "silent");
+    }
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> env, int readyFd = -1)
     {
         bool foreground = false;
         string? name = null;
@@ -69,8 +81,9 @@ public static class WgModeCommand
             return UsageError(stderr, $"LOG_LEVEL must be verbose, debug, error or silent (got '{env("LOG_LEVEL")}')");
 
         if (foreground || env("WG_PROCESS_FOREGROUND") == "1")
-            return WgModeRunner.Run(name, level, detached: env(DetachedVariable) == "1", stdout, stderr, env);
-        return Background(name, stderr);
+            return WgModeRunner.Run(name, level, readyFd, stdout, stderr, env);
+        string? logLevel = env("LOG_LEVEL");
+        return Background(name, stderr, keepStderr: !string.IsNullOrEmpty(logLevel) && logLevel != "silent");
     }
 
     private const string Usage =
@@ -87,13 +100,21 @@ public static class WgModeCommand
         return DaemonCommand.ExitUsage;
     }
 
-    /// <summary>Re-executes this program in the foreground, detached, and waits for its ready line.</summary>
-    private static int Background(string name, TextWriter stderr)
+    /// <summary>
+    /// Re-executes this program in the foreground, detached, and waits for its ready line. The
+    /// child's stdin and stdout are pipes from this process, and so is its stderr unless LOG_LEVEL
+    /// asks for logs (then it shares ours, as wireguard-go hands its child os.Stderr): the child
+    /// then holds none of our caller's pipes once we exit, so <c>wg-quick up 2>&amp;1 | cat</c> ends.
+    /// What the child prints to stderr before it is ready is passed on.
+    /// </summary>
+    private static int Background(string name, TextWriter stderr, bool keepStderr)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("no process path to re-execute"))
         {
             UseShellExecute = false,
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
+            RedirectStandardError = !keepStderr,
         };
         if (Path.GetFileNameWithoutExtension(psi.FileName) == "dotnet")
             psi.ArgumentList.Add(typeof(WgModeCommand).Assembly.Location);
@@ -103,6 +124,8 @@ public static class WgModeCommand
         psi.Environment["WG_PROCESS_FOREGROUND"] = "1";
         psi.Environment[DetachedVariable] = "1";
         using Process child = Process.Start(psi) ?? throw new InvalidOperationException($"cannot start {psi.FileName}");
+        child.StandardInput.Close();
+        Task forward = keepStderr ? Task.CompletedTask : ForwardAsync(child.StandardError, stderr);
         Task<int> ready = WaitReadyAsync(child);
         if (!ready.Wait(ChildReadyTimeout))
         {
@@ -110,7 +133,14 @@ public static class WgModeCommand
             try { child.Kill(); } catch (InvalidOperationException) { }
             return DaemonCommand.ExitFailure;
         }
+        if (ready.Result != DaemonCommand.ExitOk) forward.Wait(TimeSpan.FromSeconds(2));
         return ready.Result;
+    }
+
+    private static async Task ForwardAsync(StreamReader from, TextWriter to)
+    {
+        string? line;
+        while ((line = await from.ReadLineAsync().ConfigureAwait(false)) is not null) to.WriteLine(line);
     }
 
     private static async Task<int> WaitReadyAsync(Process child)

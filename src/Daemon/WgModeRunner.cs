@@ -1,3 +1,6 @@
+// Overlay builds only for Linux and macOS (Directory.Build.targets); the Unix file-mode APIs are always there.
+#pragma warning disable CA1416
+
 using System.Runtime.InteropServices;
 using Overlay.Os.Node;
 using Overlay.Os.Uapi;
@@ -72,9 +75,9 @@ public static class WgModeRunner
         File.SetUnixFileMode(path, UnixFileMode.UserRead);
     }
 
-    public static int Run(string name, LogLevel? level, bool detached, TextWriter stdout, TextWriter stderr, Func<string, string?> env)
+    /// <param name="readyFd">In a backgrounded child, where the ready line goes (<see cref="WgModeCommand.DetachIfChild"/>); else -1.</param>
+    public static int Run(string name, LogLevel? level, int readyFd, TextWriter stdout, TextWriter stderr, Func<string, string?> env)
     {
-        if (detached) ProcessDetach.NewSession();
         var log = new NodeLog(level is null ? TextWriter.Null : stderr, level ?? LogLevel.Error);
         NodeHost host;
         try
@@ -107,11 +110,11 @@ public static class WgModeRunner
                 stderr.WriteLine($"{WgModeCommand.ProgramName}: {e.Message}");
                 return DaemonCommand.ExitFailure;
             }
-            return Serve(host, uapi, log, detached, level, stdout);
+            return Serve(host, uapi, log, readyFd, stdout);
         }
     }
 
-    private static int Serve(NodeHost host, UapiServer uapi, NodeLog log, bool detached, LogLevel? level, TextWriter stdout)
+    private static int Serve(NodeHost host, UapiServer uapi, NodeLog log, int readyFd, TextWriter stdout)
     {
         string why = "stopped";
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; why = "SIGTERM"; host.Stop(); });
@@ -124,10 +127,11 @@ public static class WgModeRunner
         int exit = DaemonCommand.ExitOk;
         try
         {
-            stdout.WriteLine($"{WgModeCommand.ProgramName} {DaemonCommand.Version} interface={host.TunName} udp={host.UdpPorts[0]} uapi={uapi.SocketPath} [ready]");
+            string banner = $"{WgModeCommand.ProgramName} {DaemonCommand.Version} interface={host.TunName} udp={host.UdpPorts[0]} uapi={uapi.SocketPath} [ready]";
+            stdout.WriteLine(banner);
             stdout.Flush();
+            ProcessDetach.SignalReady(readyFd, banner);
             log.Info($"{host.TunName} up; configure it with wg(8)");
-            if (detached) ProcessDetach.NullStandardStreams(includeStderr: level is null || Environment.GetEnvironmentVariable("LOG_LEVEL") is null);
             try
             {
                 host.Run();

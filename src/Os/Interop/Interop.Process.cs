@@ -15,6 +15,9 @@ internal static partial class ProcessLibc
     [LibraryImport(Libc.LibraryName, EntryPoint = "dup2", SetLastError = true)]
     internal static partial int Dup2(int oldFd, int newFd);
 
+    [LibraryImport(Libc.LibraryName, EntryPoint = "dup", SetLastError = true)]
+    internal static partial int Dup(int fd);
+
     [LibraryImport(Libc.LibraryName, EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     internal static partial int Open(string path, int flags);
 

@@ -219,16 +219,35 @@ public static partial class Netns
     {
         if (!IsAllowed(addressOrCidr))
         {
-            throw new ArgumentException($"address {addressOrCidr} is outside {AllowedRange}; tests may use only that range (DESIGN.md §8)");
+            throw new ArgumentException($"address {addressOrCidr} is outside {AllowedRange} and {AllowedRange6}; tests may use only those ranges (DESIGN.md §8)");
         }
     }
 
-    /// <summary>True when the address (and the whole prefix, for a CIDR) lies inside 198.18.0.0/15.</summary>
+    /// <summary>The IPv6 range tests may use (RFC 5180 benchmarking; DESIGN.md §8).</summary>
+    public const string AllowedRange6 = "2001:2::/48";
+
+    /// <summary>True when the address (and the whole prefix, for a CIDR) lies inside 198.18.0.0/15 or 2001:2::/48.</summary>
     public static bool IsAllowed(string addressOrCidr)
     {
         string[] parts = addressOrCidr.Split('/');
-        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address)
-            || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
+        if (parts.Length > 2 || !IPAddress.TryParse(parts[0], out IPAddress? address))
+        {
+            return false;
+        }
+
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            int length6 = 128;
+            if (parts.Length == 2 && (!int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out length6) || length6 > 128))
+            {
+                return false;
+            }
+
+            byte[] a = address.GetAddressBytes();
+            return length6 >= 48 && a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 2 && a[4] == 0 && a[5] == 0;
+        }
+
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)
         {
             return false;
         }

@@ -133,6 +133,12 @@ public sealed class ParserTests
     [InlineData("10.0.0.1", false)]
     [InlineData("192.168.1.1/24", false)]
     [InlineData("::1", false)]
+    [InlineData("2001:2::1", true)]
+    [InlineData("2001:2:0:241::1/112", true)]
+    [InlineData("2001:2::/48", true)]
+    [InlineData("2001:2::/47", false)]
+    [InlineData("2001:2:1::1", false)]
+    [InlineData("2001:db8::1", false)]
     [InlineData("nonsense", false)]
     public void IsAllowed_Address_OnlyInsideBenchmarkRange(string address, bool expected)
     {
