@@ -78,7 +78,7 @@ public static class WgModeRunner
     /// <param name="readyFd">In a backgrounded child, where the ready line goes (<see cref="WgModeCommand.DetachIfChild"/>); else -1.</param>
     public static int Run(string name, LogLevel? level, int readyFd, TextWriter stdout, TextWriter stderr, Func<string, string?> env)
     {
-        var log = new NodeLog(level is null ? TextWriter.Null : stderr, level ?? LogLevel.Error);
+        var log = new NodeLog(level is null ? TextWriter.Null : stderr, level ?? LogLevel.Error) { Program = WgModeCommand.ProgramName };
         NodeHost host;
         try
         {

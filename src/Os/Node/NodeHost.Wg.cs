@@ -12,7 +12,8 @@ public sealed partial class NodeHost
     /// Opens a plain WireGuard node for subnetra-wg (issue 15): the tun named
     /// <paramref name="interfaceName"/> (macOS: "utun" lets the kernel pick), one dual-stack UDP
     /// socket on a random port (as wireguard-go before listen_port is set), no peers and an empty
-    /// table; a <see cref="WgDevice"/> configured over the UAPI fills them in.
+    /// table; a <see cref="WgDevice"/> configured over the UAPI fills them in. The interface starts
+    /// at <paramref name="mtu"/>; raising it later (up to <see cref="OverlayConfig.MaxTunMtu"/>) needs no restart.
     /// </summary>
     public static NodeHost OpenPlain(string interfaceName, NodeLog log, int mtu = OverlayConfig.DefaultTunMtu, TimeProvider? time = null)
     {
@@ -31,7 +32,11 @@ public sealed partial class NodeHost
             NegotiationVersion = 1,
             Peers = [],
         };
-        NodeSetup setup = NodeSetupBuilder.Build(config);
+        NodeSetup built = NodeSetupBuilder.Build(config);
+        // wg-quick sets the interface MTU after the daemon is up (ip link set mtu N): the data
+        // path accepts packets up to the largest MTU we support, so any MTU up to that works
+        // without a restart; the kernel never hands us more than the interface's MTU.
+        var setup = new NodeSetup { LocalId = built.LocalId, Mtu = OverlayConfig.MaxTunMtu, Table = built.Table, Peers = built.Peers };
         TunDevice? tun = null;
         UdpSocket? socket = null;
         PollLoop? loop = null;

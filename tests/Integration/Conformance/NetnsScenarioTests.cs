@@ -153,4 +153,37 @@ public sealed class NetnsScenarioTests
         Assert.Equal(Total, count);
         Assert.Equal(4, wg.Show().Peers.Count);
     }
+
+    /// <summary>
+    /// netns.sh raises the MTU and pings with large packets; ours goes up to 9,000 (the data path's
+    /// maximum; netns.sh's 34,736 is a follow-up), set with ip(8) after the daemon is up, as wg-quick does.
+    /// </summary>
+    [SkippableFact]
+    public async Task LargeMtu_8000_PingsBothWays()
+    {
+        using WgPair pair = await WgPair.StartAsync();
+        Node hub = pair.NodeOf(1), s1 = pair.NodeOf(2);
+        Netns.SetMtu(s1.Ns, s1.UnderlayInterface, 9100);
+        Netns.SetMtu(hub.Ns, hub.Links[0].Interface, 9100);
+        Netns.SetMtu(hub.Ns, pair.Wg(1).InterfaceName, 8000);
+        Netns.SetMtu(s1.Ns, pair.Wg(2).InterfaceName, 8000);
+
+        // 7,972 bytes of payload + 28 = an 8,000-byte inner packet: one tun packet, one datagram.
+        PingResult up = Netns.Ping(s1.Ns, WgPair.Inner4(1), count: 3, deadlineSec: 10, payloadSize: 7972);
+        PingResult down = Netns.Ping(hub.Ns, WgPair.Inner4(2), count: 3, deadlineSec: 10, payloadSize: 7972);
+        Assert.True(up.AllReceived, up + "\n" + Describe(pair));
+        Assert.True(down.AllReceived, down + "\n" + Describe(pair));
+    }
+
+    /// <summary>The daemon's exit conditions (reference/wireguard.md §4.1): SIGTERM ends it with 0 and removes its socket.</summary>
+    [SkippableFact]
+    public async Task Sigterm_CleanExitAndSocketRemoved()
+    {
+        DaemonKit.Require("wg");
+        using var topology = Topology.HubAndSpokes(1);
+        WireGuardGo wg = topology.Track(await WireGuardGo.StartSubnetraWgAsync(topology.Hub.Ns));
+        Assert.Equal(0, await wg.StopAsync());
+        Assert.False(File.Exists(wg.UapiSocketPath));
+        Assert.False(Netns.Exec(topology.Hub.Ns, "ip", "link", "show", "dev", wg.InterfaceName).Succeeded);
+    }
 }
