@@ -7,6 +7,7 @@
 #   wireguard-go     the stock userspace peer for interop tests
 #   wireguard-tools  wg(8): keys, wg set, wg show
 #   tcpdump          underlay captures (no plaintext on the wire)
+#   zsh              the zsh completion script is tested against a real zsh
 # Idempotent: does nothing when every package is already installed.
 # --no-install-recommends matters: wireguard-tools otherwise pulls in systemd and a kernel image (DESIGN.md §8).
 #
@@ -14,13 +15,13 @@
 #   --check  only report; exit 1 when something is missing.
 set -eu
 
-PACKAGES="libsodium23 iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tcpdump"
+PACKAGES="libsodium23 iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tcpdump zsh"
 
 check_only=0
 case "${1:-}" in
     "") ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 

@@ -8,9 +8,10 @@ using Overlay.Protocol.Crypto;
 namespace Overlay.Cli;
 
 /// <summary>
-/// The subnetra command line: key tools (genpsk, genkey, pubkey), <c>export</c> (wg-quick config
-/// for a stock WireGuard peer) and <c>--print-network-plan</c>, plus the control-plane commands
-/// (status, policy add|del|show, save, reload) that talk to a running daemon. Exit codes: 0 ok,
+/// The subnetra command line: onboarding (init, add-peer, check), key tools (genpsk, genkey,
+/// pubkey), <c>export</c> (wg-quick config or QR code for a stock WireGuard peer) and
+/// <c>--print-network-plan</c>, the control-plane commands (status, metrics, policy
+/// add|del|show, save, reload) that talk to a running daemon, and help, version, completion. Exit codes: 0 ok,
 /// 1 runtime failure, 2 usage or config error.
 /// </summary>
 public static class CliCommand
@@ -34,8 +35,8 @@ public static class CliCommand
         var pr = root.Parse(args);
         if (pr.Errors.Count > 0 && pr.Action is ParseErrorAction)
         {
-            foreach (var e in pr.Errors) stderr.WriteLine($"subnetra: {e.Message}");
-            stderr.WriteLine("Run 'subnetra --help' for usage.");
+            foreach (string line in UsageErrors.Describe(pr)) stderr.WriteLine($"subnetra: {line}");
+            stderr.WriteLine($"Run 'subnetra {UsageErrors.CommandPath(pr.CommandResult)}--help' for usage.");
             return ExitUsage;
         }
         try
@@ -60,15 +61,8 @@ public static class CliCommand
             Description = "Print (never apply) the host commands that give the tunnel its address, MTU and routes for this config.",
         };
         var configOpt = ConfigOption();
-        var pathMtuOpt = new Option<int?>("--path-mtu")
-        {
-            Description = "Underlay path MTU for MTU advice (576..65535): tunnel MTU = N-60 over IPv4, N-80 over IPv6.",
-            HelpName = "N",
-        };
-        pathMtuOpt.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int?>() is int n && n is < 576 or > 65535) r.AddError("--path-mtu must be 576..65535");
-        });
+        var pathMtuOpt = CliOptions.OptionalInt("--path-mtu", 576, 65535, "the underlay path MTU in bytes");
+        pathMtuOpt.Description = "With --print-network-plan: underlay path MTU for MTU advice (576..65535): tunnel MTU = N-60 over IPv4, N-80 over IPv6.";
         var osOpt = new Option<string>("--os")
         {
             Description = $"Plan for this OS: linux (ip commands) or macos (ifconfig/route). Default: the build OS ({(NetworkPlan.BuildOs == PlanOs.Linux ? "linux" : "macos")}).",
@@ -103,6 +97,13 @@ public static class CliCommand
             }
             if (!pr.GetValue(planOpt))
             {
+                // --path-mtu, --os, --tun and --config on their own only shape a plan: say which option they need.
+                foreach (Option given in new Option[] { pathMtuOpt, osOpt, tunOpt, configOpt })
+                    if (pr.GetResult(given) is { Implicit: false })
+                    {
+                        stderr.WriteLine($"subnetra: {given.Name} needs --print-network-plan (it only changes the printed plan); e.g. subnetra --print-network-plan {given.Name} ...");
+                        return ExitUsage;
+                    }
                 stderr.WriteLine("subnetra: missing command. Run 'subnetra --help' for usage.");
                 return ExitUsage;
             }
@@ -155,36 +156,10 @@ public static class CliCommand
         });
         root.Subcommands.Add(pubkey);
 
-        // --- export ---
-        var exportConfigOpt = ConfigOption();
-        var peerOpt = new Option<int>("--peer", "-p")
-        {
-            Description = "Id of the peer to export: a spoke id with a hub config, or the hub's id with a spoke config.",
-            Required = true,
-            HelpName = "ID",
-        };
-        var endpointOpt = new Option<string>("--endpoint", "-e")
-        {
-            Description = "The hub's public HOST:PORT to write as Endpoint (default: a HUB_HOST placeholder you must replace).",
-            HelpName = "HOST:PORT",
-        };
-        var export = new Command("export", "Print a wg-quick config (derived keys included) that lets a stock WireGuard peer take the place of one end of a link. It contains private keys: keep the output secret.")
-        {
-            exportConfigOpt, peerOpt, endpointOpt,
-        };
-        export.SetAction(pr =>
-        {
-            if (LoadConfig(pr.GetValue(exportConfigOpt), stderr) is not OverlayConfig config) return ExitUsage;
-            if (!WgQuickExport.TryExport(config, pr.GetValue(peerOpt), pr.GetValue(endpointOpt), out var result, out string error))
-            {
-                stderr.WriteLine($"subnetra export: {error}");
-                return ExitUsage;
-            }
-            stdout.Write(result.Text);
-            foreach (string note in result.Notes) stderr.WriteLine($"note: {note}");
-            return ExitOk;
-        });
-        root.Subcommands.Add(export);
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(InitCommand.Create());
+        root.Subcommands.Add(AddPeerCommand.Create());
+        root.Subcommands.Add(SetCheck.Create());
 
         // --- status (control socket) ---
         root.Subcommands.Add(StatusCommand.Create());
@@ -192,17 +167,40 @@ public static class CliCommand
         root.Subcommands.Add(PolicyCommand.CreatePolicy());
         root.Subcommands.Add(PolicyCommand.CreateSave());
         root.Subcommands.Add(PolicyCommand.CreateReload());
+
+        // --- help, version, completion ---
+        var helpTopic = new Argument<string[]>("COMMAND") { Description = "The command to describe, e.g. 'policy add'", Arity = ArgumentArity.ZeroOrMore };
+        var help = new Command("help", "Show help for subnetra or for one command (same as COMMAND --help)") { helpTopic };
+        help.SetAction(pr =>
+        {
+            var topic = root.Parse([.. pr.GetValue(helpTopic) ?? [], "--help"]);
+            // --help wins over unmatched words, so an unknown topic is found here, not as a parse error.
+            if (topic.Errors.Count == 0 && topic.UnmatchedTokens.Count == 0) return topic.Invoke(pr.InvocationConfiguration);
+            foreach (string token in topic.UnmatchedTokens) stderr.WriteLine($"subnetra help: {UsageErrors.Unknown(token, topic.CommandResult.Command)}");
+            if (topic.UnmatchedTokens.Count == 0)
+                foreach (string line in UsageErrors.Describe(topic)) stderr.WriteLine($"subnetra help: {line}");
+            return ExitUsage;
+        });
+        root.Subcommands.Add(help);
+        var version = new Command("version", "Print 'subnetra <version>' (same as --version)");
+        version.SetAction(_ =>
+        {
+            stdout.WriteLine($"subnetra {Version}");
+            return ExitOk;
+        });
+        root.Subcommands.Add(version);
+        root.Subcommands.Add(ShellCompletion.Create());
         return root;
     }
 
-    private static Option<string> ConfigOption() => new("--config", "-c")
+    internal static Option<string> ConfigOption(string what = "Path to the JSON config") => new("--config", "-c")
     {
-        Description = "Path to the JSON config. Default: $SUBNETRA_CONFIG, else ./config.json, else /etc/subnetra/config.json.",
+        Description = $"{what}. Default: $SUBNETRA_CONFIG, else ./config.json, else /etc/subnetra/config.json.",
         HelpName = "FILE",
     };
 
     /// <summary>Loads the config, printing warnings and errors; null on errors.</summary>
-    private static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr)
+    internal static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr)
     {
         var resolved = ConfigLoader.ResolvePath(cliPath);
         var result = ConfigLoader.LoadFile(resolved.Path);
@@ -213,6 +211,6 @@ public static class CliCommand
         return result.Config;
     }
 
-    private static bool IsInterfaceName(string t) =>
+    internal static bool IsInterfaceName(string t) =>
         t.Length is > 0 and <= 15 && t.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 }

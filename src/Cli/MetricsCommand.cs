@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Overlay.Os.Control;
 using Overlay.Protocol.Control;
 
 namespace Overlay.Cli;
@@ -17,16 +16,12 @@ public static class MetricsCommand
 {
     public static Command Create()
     {
-        var socket = new Option<string?>("--socket")
-        {
-            Description = $"Control socket path (default: ${ControlPaths.EnvironmentVariable}, else {ControlPaths.Default})",
-        };
+        var socket = DaemonCall.SocketOption();
         var command = new Command("metrics", "Print the running daemon's counters and per-peer state as Prometheus text (subnetra_up 0 and exit 1 when it does not answer)") { socket };
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {
-            string path = parse.GetValue(socket) is { Length: > 0 } given ? given : ControlPaths.Resolve();
             InvocationConfiguration io = parse.InvocationConfiguration;
-            return RunAsync(path, io.Output, io.Error, ct);
+            return RunAsync(DaemonCall.SocketPath(parse, socket), io.Output, io.Error, ct);
         });
         return command;
     }
@@ -34,26 +29,15 @@ public static class MetricsCommand
     /// <summary>Queries <paramref name="socketPath"/> and prints the exposition; returns the exit code.</summary>
     public static async Task<int> RunAsync(string socketPath, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        string? failure;
-        try
+        var (reply, failure) = await DaemonCall.SendAsync(
+            socketPath, new ControlRequest { Command = ControlCommands.Status }, StatusCommand.RequestTimeout, cancellationToken).ConfigureAwait(false);
+        if (reply?.Response.Status is { } status)
         {
-            ControlResponse response = await ControlClient.SendAsync(
-                socketPath, new ControlRequest { Command = ControlCommands.Status }, StatusCommand.RequestTimeout, cancellationToken).ConfigureAwait(false);
-            if (response.Ok && response.Status is { } status)
-            {
-                await output.WriteAsync(PrometheusText.Render(status)).ConfigureAwait(false);
-                return CliCommand.ExitOk;
-            }
-            failure = response.Ok
-                ? $"invalid reply from daemon on {socketPath}: no status object"
-                : $"daemon replied with an error: {response.Error ?? "(no message)"}";
-        }
-        catch (Exception ex) when (ex is IOException or TimeoutException)
-        {
-            failure = ex.Message;
+            await output.WriteAsync(PrometheusText.Render(status)).ConfigureAwait(false);
+            return CliCommand.ExitOk;
         }
         await output.WriteAsync(PrometheusText.RenderDown()).ConfigureAwait(false);
-        await error.WriteLineAsync(failure).ConfigureAwait(false);
+        await error.WriteLineAsync(failure?.Message ?? $"invalid reply from daemon on {socketPath}: no status object").ConfigureAwait(false);
         return CliCommand.ExitFailure;
     }
 }

@@ -1,7 +1,7 @@
 using System.CommandLine;
-using System.Text.Json;
 using Overlay.Os.Control;
 using Overlay.Os.Node;
+using Overlay.Protocol.Config;
 using Overlay.Protocol.Control;
 
 namespace Overlay.Cli;
@@ -23,6 +23,7 @@ public static class PolicyCommand
         var policy = new Command("policy", "Show or change the running daemon's live routing rules (longest prefix wins; a rule overrides a config route with the same prefix). Rules last until the daemon stops unless you run 'subnetra save'.");
 
         var addPrefix = new Argument<string>("PREFIX") { Description = "Destination prefix, e.g. 198.19.0.0/24 or 2001:db8::/64 (host bits must be clear)" };
+        addPrefix.Validators.Add(ValidatePrefix);
         var to = new Option<string>("--to")
         {
             Description = "What to do with packets to PREFIX: peer:ID (send to the configured peer with that id), local (deliver to this node's tun) or drop (discard, counted as policy_drop)",
@@ -34,7 +35,7 @@ public static class PolicyCommand
             if (r.GetValueOrDefault<string>() is string t && !TryParseTarget(t, out _, out _))
                 r.AddError($"--to must be peer:ID (ID 1..65535), local or drop, not '{t}'");
         });
-        var addSocket = SocketOption();
+        var addSocket = DaemonCall.SocketOption();
         var add = new Command("add", "Add a rule, or replace the rule for the same prefix (the reply says which)") { addPrefix, to, addSocket };
         add.SetAction((ParseResult parse, CancellationToken ct) =>
         {
@@ -45,7 +46,8 @@ public static class PolicyCommand
         policy.Subcommands.Add(add);
 
         var delPrefix = new Argument<string>("PREFIX") { Description = "Prefix of the rule to delete, exactly as 'policy show' lists it" };
-        var delSocket = SocketOption();
+        delPrefix.Validators.Add(ValidatePrefix);
+        var delSocket = DaemonCall.SocketOption();
         var del = new Command("del", "Delete the rule for PREFIX (config routes cannot be deleted; override them with a rule)") { delPrefix, delSocket };
         del.SetAction((ParseResult parse, CancellationToken ct) =>
         {
@@ -55,13 +57,13 @@ public static class PolicyCommand
         policy.Subcommands.Add(del);
 
         var showJson = new Option<bool>("--json") { Description = "Print the policy object as the daemon sent it, one line of JSON (rules and table, see docs/control.md)" };
-        var showSocket = SocketOption();
+        var showSocket = DaemonCall.SocketOption();
         var show = new Command("show", "List the rules and the effective forwarding table they produce") { showJson, showSocket };
         show.SetAction((ParseResult parse, CancellationToken ct) =>
         {
             bool json = parse.GetValue(showJson);
             return RunAsync(parse, showSocket, new ControlRequest { Command = ControlCommands.PolicyShow }, json,
-                (r, raw, w) => { if (json) w.WriteLine(Member(raw, "policy")); else RenderPolicy(r.Policy ?? new PolicyView(), w); }, ct);
+                (r, w) => { if (json) w.WriteLine(r.Member("policy") ?? "null"); else RenderPolicy(r.Response.Policy ?? new PolicyView(), w); }, ct);
         });
         policy.Subcommands.Add(show);
         return policy;
@@ -69,7 +71,7 @@ public static class PolicyCommand
 
     public static Command CreateSave()
     {
-        var socket = SocketOption();
+        var socket = DaemonCall.SocketOption();
         var save = new Command("save", $"Write the daemon's current policy rules to its state file (atomically, mode 0600), which subnetrad loads at start. Path: ${PolicyStateFile.EnvironmentVariable} of the daemon, else {PolicyStateFile.DefaultDirectory}/<tun_name>.state.json") { socket };
         save.SetAction((ParseResult parse, CancellationToken ct) =>
             RunAsync(parse, socket, new ControlRequest { Command = ControlCommands.Save }, json: false, PrintMessage, ct));
@@ -79,13 +81,13 @@ public static class PolicyCommand
     public static Command CreateReload()
     {
         var json = new Option<bool>("--json") { Description = "Print the reload summary as the daemon sent it, one line of JSON" };
-        var socket = SocketOption();
+        var socket = DaemonCall.SocketOption();
         var reload = new Command("reload", "Re-read the daemon's config file and apply it live (same as SIGHUP): added peers come up, removed ones go, changed ones are updated, unchanged peers keep their sessions. An invalid file is refused with the errors of 'subnetrad --check' and the running config stays.") { json, socket };
         reload.SetAction((ParseResult parse, CancellationToken ct) =>
         {
             bool asJson = parse.GetValue(json);
             return RunAsync(parse, socket, new ControlRequest { Command = ControlCommands.Reload }, asJson,
-                (r, raw, w) => { if (asJson) w.WriteLine(Member(raw, "reload")); else RenderReload(r, w); }, ct, ReloadTimeout);
+                (r, w) => { if (asJson) w.WriteLine(r.Member("reload") ?? "null"); else RenderReload(r.Response, w); }, ct, ReloadTimeout);
         });
         return reload;
     }
@@ -150,58 +152,29 @@ public static class PolicyCommand
         foreach (string restart in s.RestartRequired) w.WriteLine($"  restart required: {restart}");
     }
 
-    private static void PrintMessage(ControlResponse r, string raw, TextWriter w) => w.WriteLine(r.Message ?? "ok");
+    private static void PrintMessage(DaemonReply r, TextWriter w) => w.WriteLine(r.Response.Message ?? "ok");
 
-    private static Option<string?> SocketOption() => new("--socket")
+    /// <summary>
+    /// The prefix is checked here, before the daemon is asked (exit 2 without a daemon), with
+    /// the same parser the daemon uses: a CIDR whose host bits are clear.
+    /// </summary>
+    private static void ValidatePrefix(System.CommandLine.Parsing.ArgumentResult r)
     {
-        Description = $"Control socket path (default: ${ControlPaths.EnvironmentVariable}, else {ControlPaths.Default})",
-    };
+        string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+        if (!AddressText.TryParseCidr(text, out var address, out int length, out string error))
+        {
+            r.AddError($"PREFIX '{text}': {error}");
+            return;
+        }
+        var network = AddressText.ToNetwork(address, length);
+        if (!network.BaseAddress.Equals(address))
+            r.AddError($"PREFIX '{text}' has host bits set; did you mean {network}?");
+    }
 
     private static Task<int> RunAsync(ParseResult parse, Option<string?> socket, ControlRequest request, bool json,
-        Action<ControlResponse, string, TextWriter> print, CancellationToken ct, TimeSpan? timeout = null)
+        Action<DaemonReply, TextWriter> print, CancellationToken ct, TimeSpan? timeout = null)
     {
-        string path = parse.GetValue(socket) is { Length: > 0 } given ? given : ControlPaths.Resolve();
         InvocationConfiguration io = parse.InvocationConfiguration;
-        return SendAsync(path, request, io.Output, io.Error, print, timeout ?? StatusCommand.RequestTimeout, ct);
-    }
-
-    /// <summary>Sends one request and prints the reply with <paramref name="print"/>; returns the exit code.</summary>
-    public static async Task<int> SendAsync(string socketPath, ControlRequest request, TextWriter output, TextWriter error,
-        Action<ControlResponse, string, TextWriter> print, TimeSpan timeout, CancellationToken ct = default)
-    {
-        string line;
-        try
-        {
-            line = await ControlClient.SendRawAsync(socketPath, request, timeout, ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or TimeoutException)
-        {
-            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 1;
-        }
-        ControlResponse response;
-        try
-        {
-            response = ControlJson.ParseResponse(System.Text.Encoding.UTF8.GetBytes(line));
-        }
-        catch (JsonException ex)
-        {
-            await error.WriteLineAsync($"invalid reply from daemon on {socketPath}: {ex.Message}").ConfigureAwait(false);
-            return 1;
-        }
-        if (!response.Ok)
-        {
-            await error.WriteLineAsync($"daemon replied with an error: {response.Error ?? "(no message)"}").ConfigureAwait(false);
-            return 1;
-        }
-        print(response, line, output);
-        return 0;
-    }
-
-    /// <summary>The raw JSON of one member of the reply line (verbatim, so fields a newer daemon adds pass through).</summary>
-    private static string Member(string line, string name)
-    {
-        using JsonDocument doc = JsonDocument.Parse(line);
-        return doc.RootElement.TryGetProperty(name, out JsonElement e) ? e.GetRawText() : "null";
+        return DaemonCall.RunAsync(DaemonCall.SocketPath(parse, socket), request, io.Output, io.Error, print, timeout ?? StatusCommand.RequestTimeout, ct);
     }
 }

@@ -7,7 +7,7 @@ using Overlay.Protocol.Control;
 namespace Overlay.Cli;
 
 /// <summary>
-/// <c>subnetra status [--json] [--socket PATH]</c>: asks a running daemon for its status over
+/// <c>subnetra status [--json] [--watch [--interval S]] [--socket PATH]</c>: asks a running daemon for its status over
 /// the control socket (DESIGN.md §7) and prints it for people, or as the daemon's JSON
 /// (schema in docs/status.md). Exit 0 on success; 1 when the daemon is not running, does
 /// not answer, refuses, or replies with an error.
@@ -17,22 +17,33 @@ public static class StatusCommand
     /// <summary>How long to wait for the daemon; it answers from its loop within milliseconds when healthy.</summary>
     public static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>Default redraw period of <c>status --watch</c>.</summary>
+    public const double DefaultWatchSeconds = 2;
+
     public static Command Create()
     {
         var json = new Option<bool>("--json")
         {
             Description = "Print the status object as the daemon sent it: one line of JSON (schema_version 1, see docs/status.md)",
         };
-        var socket = new Option<string?>("--socket")
+        var watch = new Option<bool>("--watch", "-w")
         {
-            Description = $"Control socket path (default: ${ControlPaths.EnvironmentVariable}, else {ControlPaths.Default})",
+            Description = "Redraw every --interval seconds until Ctrl-C (with --json: one line per interval). A daemon that stops answering is shown and retried.",
         };
-        var command = new Command("status", "Show the running daemon's identity, peers, traffic and drops") { json, socket };
+        var interval = CliOptions.Seconds("--interval", DefaultWatchSeconds, 0.1, 3600, "seconds between redraws with --watch");
+        var socket = DaemonCall.SocketOption();
+        var command = new Command("status", "Show the running daemon's identity, interface, peers (with their overlay addresses), traffic and drops") { json, watch, interval, socket };
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(interval) is { Implicit: false } && !r.GetValue(watch)) r.AddError("--interval needs --watch (it sets the redraw period)");
+        });
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {
-            string path = parse.GetValue(socket) is { Length: > 0 } given ? given : ControlPaths.Resolve();
+            string path = DaemonCall.SocketPath(parse, socket);
             InvocationConfiguration io = parse.InvocationConfiguration;
-            return RunAsync(path, parse.GetValue(json), io.Output, io.Error, ct);
+            return parse.GetValue(watch)
+                ? WatchAsync(path, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(interval)), io.Output, io.Error, ct)
+                : RunAsync(path, parse.GetValue(json), io.Output, io.Error, ct);
         });
         return command;
     }
@@ -41,56 +52,86 @@ public static class StatusCommand
     public static async Task<int> RunAsync(
         string socketPath, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
-        string line;
-        try
+        var (text, failure) = await FetchAsync(socketPath, json, cancellationToken).ConfigureAwait(false);
+        if (failure is not null)
         {
-            line = await ControlClient.SendRawAsync(
-                socketPath, new ControlRequest { Command = ControlCommands.Status }, RequestTimeout, cancellationToken).ConfigureAwait(false);
+            await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+            return failure.Exit;
         }
-        catch (Exception ex) when (ex is IOException or TimeoutException)
-        {
-            // DaemonNotRunningException's message is exactly "daemon not running (socket PATH)".
-            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
-            return 1;
-        }
+        await output.WriteAsync(text).ConfigureAwait(false);
+        return CliCommand.ExitOk;
+    }
 
-        ControlResponse response;
+    /// <summary>ANSI "cursor home, erase below": each frame replaces the last, as watch(1) does.</summary>
+    public const string ClearScreen = "\u001b[H\u001b[J";
+
+    /// <summary>
+    /// <c>status --watch</c>: one frame per <paramref name="period"/> until <paramref name="ct"/> is
+    /// cancelled (Ctrl-C), then exit 0. A failed query is shown in the frame (on stderr for --json)
+    /// and retried, so a daemon restart is watched through; a usage failure (not a socket) ends it.
+    /// </summary>
+    public static async Task<int> WatchAsync(string socketPath, bool json, TimeSpan period, TextWriter output, TextWriter error, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            (string? text, DaemonFailure? failure) = (null, null);
+            try
+            {
+                (text, failure) = await FetchAsync(socketPath, json, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                break;
+            }
+            if (failure is { Exit: CliCommand.ExitUsage })
+            {
+                await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+                return failure.Exit;
+            }
+            if (json)
+            {
+                if (failure is not null) await error.WriteLineAsync(failure.Message).ConfigureAwait(false);
+                else await output.WriteAsync(text).ConfigureAwait(false);
+            }
+            else
+            {
+                string stamp = DateTimeOffset.Now.ToString("HH:mm:ss", CultureInfo.InvariantCulture);
+                await output.WriteAsync($"{ClearScreen}every {period.TotalSeconds:0.#} s, {stamp}; Ctrl-C to stop\n\n{text ?? failure!.Message + "\n"}").ConfigureAwait(false);
+            }
+            await output.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(period, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+        return CliCommand.ExitOk;
+    }
+
+    /// <summary>One status query rendered as the human view or the verbatim JSON line.</summary>
+    private static async Task<(string? Text, DaemonFailure? Failure)> FetchAsync(string socketPath, bool json, CancellationToken ct)
+    {
+        var (reply, failure) = await DaemonCall.SendAsync(socketPath, new ControlRequest { Command = ControlCommands.Status }, RequestTimeout, ct).ConfigureAwait(false);
+        if (failure is not null) return (null, failure);
         string? rawStatus;
         try
         {
-            response = ControlJson.ParseResponse(System.Text.Encoding.UTF8.GetBytes(line));
-            using JsonDocument doc = JsonDocument.Parse(line);
-            rawStatus = doc.RootElement.TryGetProperty("status", out JsonElement s) && s.ValueKind == JsonValueKind.Object
-                ? s.GetRawText()
-                : null;
+            rawStatus = reply!.Member("status") is { } raw && raw.StartsWith('{') ? raw : null;
         }
         catch (JsonException ex)
         {
-            await error.WriteLineAsync($"invalid reply from daemon on {socketPath}: {ex.Message}").ConfigureAwait(false);
-            return 1;
+            return (null, new DaemonFailure($"invalid reply from daemon on {socketPath}: {ex.Message}", CliCommand.ExitFailure));
         }
-
-        if (!response.Ok)
-        {
-            await error.WriteLineAsync($"daemon replied with an error: {response.Error ?? "(no message)"}").ConfigureAwait(false);
-            return 1;
-        }
-        if (response.Status is null || rawStatus is null)
-        {
-            await error.WriteLineAsync($"invalid reply from daemon on {socketPath}: no status object").ConfigureAwait(false);
-            return 1;
-        }
-
-        if (json)
-        {
-            // Verbatim, so fields added by a newer daemon reach scripts too.
-            await output.WriteLineAsync(rawStatus).ConfigureAwait(false);
-        }
-        else
-        {
-            RenderHuman(response.Status, output, DateTimeOffset.UtcNow);
-        }
-        return 0;
+        if (reply.Response.Status is null || rawStatus is null)
+            return (null, new DaemonFailure($"invalid reply from daemon on {socketPath}: no status object", CliCommand.ExitFailure));
+        // Verbatim for --json, so fields added by a newer daemon reach scripts too.
+        if (json) return (rawStatus + "\n", null);
+        var w = new StringWriter { NewLine = "\n" };
+        RenderHuman(reply.Response.Status, w, DateTimeOffset.UtcNow);
+        return (w.ToString(), null);
     }
 
     /// <summary>The human view. <paramref name="now"/> turns handshake times into ages.</summary>
@@ -98,7 +139,7 @@ public static class StatusCommand
     {
         string ports = s.UdpPorts.Count == 0 ? "-" : string.Join(",", s.UdpPorts);
         w.WriteLine($"subnetrad {s.Version}  role={s.Role}  local_id={s.LocalId}  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}");
-        w.WriteLine($"socket {s.Socket}");
+        w.WriteLine($"interface {s.Tun}  socket {s.Socket}");
         w.WriteLine();
 
         RenderPeers(s, w, now);
@@ -119,13 +160,14 @@ public static class StatusCommand
         foreach (PeerStatus p in s.Peers) if (p.Online) online++;
         w.WriteLine($"peers: {s.Peers.Count} ({online} online)");
 
-        var rows = new List<string[]> { new[] { "NAME", "ID", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ONLINE" } };
+        var rows = new List<string[]> { new[] { "NAME", "ID", "ADDRESSES", "ENDPOINT", "HANDSHAKE", "RX", "TX", "ONLINE" } };
         foreach (PeerStatus p in s.Peers)
         {
             rows.Add(
             [
                 p.Name,
                 p.Id.ToString(CultureInfo.InvariantCulture),
+                p.AllowedSrc.Count == 0 ? "-" : string.Join(",", p.AllowedSrc),
                 p.Endpoint ?? "-",
                 HandshakeAge(p, now),
                 FormatBytes(p.RxBytes),

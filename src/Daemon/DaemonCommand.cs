@@ -54,10 +54,16 @@ public static class DaemonCommand
             Description = "With --print-network-plan: the underlay path MTU, for MTU advice (576..65535).",
             HelpName = "N",
         };
-        pathMtuOpt.Validators.Add(r =>
+        // A custom parser, not a validator: reading the value of 'abc' in a validator throws
+        // (InvalidOperationException naming System.Nullable`1[System.Int32]) instead of a usage error.
+        pathMtuOpt.CustomParser = r =>
         {
-            if (r.GetValueOrDefault<int?>() is int n && n is < 576 or > 65535) r.AddError("--path-mtu must be 576..65535");
-        });
+            string text = r.Tokens.Count > 0 ? r.Tokens[^1].Value : "";
+            if (int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n) && n is >= 576 and <= 65535)
+                return n;
+            r.AddError($"--path-mtu must be 576..65535 (the underlay path MTU in bytes), not '{text}'");
+            return null;
+        };
         var logLevelOpt = new Option<string>("--log-level")
         {
             Description = "Run mode: error, warn, info (default: start/stop and sessions coming and going) or debug (every handshake).",

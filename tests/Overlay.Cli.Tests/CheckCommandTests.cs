@@ -116,6 +116,7 @@ public class CheckCommandTests
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--check", "--path-mtu", "12")]
+    [InlineData("--print-network-plan", "--path-mtu", "abc")]
     [InlineData("--config")]
     [InlineData("extra-argument")]
     public void Daemon_UsageError_ExitsTwo(params string[] args)
@@ -123,6 +124,7 @@ public class CheckCommandTests
         var r = Harness.Daemon(args);
         Assert.Equal(2, r.Exit);
         Assert.Contains("Run 'subnetrad --help' for usage.", r.Err);
+        Assert.DoesNotContain("System.", r.Err);
     }
 
     [Fact]

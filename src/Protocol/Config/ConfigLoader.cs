@@ -69,7 +69,18 @@ public static class ConfigLoader
         {
             return fail($"cannot read config file: {e.Message}");
         }
+        // Without this an empty file is reported as a JSON syntax error at line 1, column 1.
+        if (IsBlank(bytes)) return fail("file is empty: write a config (docs/config.md), or create a hub config with 'subnetra init'");
         return LoadBytes(bytes, full, Path.GetDirectoryName(full) ?? "/");
+    }
+
+    /// <summary>Nothing but whitespace (and a UTF-8 BOM).</summary>
+    private static bool IsBlank(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) bytes = bytes[3..];
+        foreach (byte b in bytes)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+        return true;
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed partial class ConfigValidator
         if (items is not null)
             for (int i = 0; i < items.Count; i++)
                 if (Peer(items[i], i) is PeerDraft p) d.Peers.Add(p);
-        if (items is { Count: 0 }) Error("peers", "must list at least one peer");
+        if (items is { Count: 0 }) EmptyPeers(d);
         else if (items is not null && d.Role == NodeRole.Spoke && items.Count != 1)
             Error("peers", $"a spoke has exactly one peer, its hub; got {items.Count}");
     }

@@ -5,8 +5,8 @@ namespace Overlay.Protocol.Config;
 /// <summary>
 /// Walks a <see cref="ConfigNode"/> tree and builds an <see cref="OverlayConfig"/>, collecting
 /// every error and warning. The rules are listed in docs/config.md; keep the two in step.
-/// Split by section: top-level keys (.TopLevel), keys (.Keys), peers (.Peers), role rules (.Roles) and the
-/// typed readers they share (.Readers). Errors are reported in the order the sections run.
+/// Split by section: top-level keys (.TopLevel), keys (.Keys), peers (.Peers), role rules (.Roles),
+/// onboarding keys (.Onboarding) and the typed readers they share (.Readers). Errors are reported in the order the sections run.
 /// </summary>
 internal sealed partial class ConfigValidator
 {
@@ -15,6 +15,7 @@ internal sealed partial class ConfigValidator
         "role", "virtual_subnet", "local_id", "local_tun_ip", "local_tun_mtu", "listen_port", "listen_ports",
         "local_routes", "remote_routes", "keepalive_secs", "private_key", "private_key_file", "tun_name",
         "negotiation_version", "obfuscate", "peers",
+        AdvertisedEndpointKey,
     ];
 
     private static readonly string[] PeerKeys = ["id", "name", "endpoint", "allowed_src", "psk", "public_key"];
@@ -49,6 +50,7 @@ internal sealed partial class ConfigValidator
         ReadRoutes(d);
         d.PrivateKey = PrivateKey(d.Fields);
         ReadInterfaceOptions(d);
+        ReadAdvertisedEndpoint(d);
         ReadPeers(d);
 
         CheckPeerUniqueness(d.Peers, d.LocalId);
@@ -82,6 +84,7 @@ internal sealed partial class ConfigValidator
         public int Negotiation = 1;
         public int Mtu = OverlayConfig.DefaultTunMtu;
         public List<PeerDraft> Peers = [];
+        public PeerEndpoint? AdvertisedEndpoint;
     }
 
     private OverlayConfig Build(TopDraft d, NodeRole r, IPNetwork virtualSubnet, int localId)
@@ -103,6 +106,7 @@ internal sealed partial class ConfigValidator
             TunName = d.TunName,
             NegotiationVersion = d.Negotiation,
             Peers = BuildPeers(d.Peers, r, virtualSubnet, d.RemoteRoutes),
+            AdvertisedEndpoint = d.AdvertisedEndpoint,
         };
     }
 }

@@ -23,6 +23,12 @@ public static class KeyEncoding
             error = "must be 64 hex characters or 44-character base64 (32 bytes); got an empty value";
             return false;
         }
+        if (text.Trim().Length != text.Length)
+        {
+            // A pasted key often brings a space or newline along; say so instead of "got 65 characters".
+            error = $"has leading or trailing whitespace; remove it (the key without it is {text.Trim().Length} characters)";
+            return false;
+        }
         if (text.Length == HexKeyLength)
         {
             if (TryParseHex(text, out key)) { error = ""; return true; }

@@ -87,6 +87,12 @@ public sealed class OverlayConfig
     public required int NegotiationVersion { get; init; }
     public required IReadOnlyList<PeerConfig> Peers { get; init; }
 
+    /// <summary>
+    /// Hub: the public HOST:PORT spokes dial (advertised_endpoint), kept for subnetra add-peer
+    /// and export; null when not set. The daemon itself never uses it.
+    /// </summary>
+    public PeerEndpoint? AdvertisedEndpoint { get; init; }
+
     /// <summary>The spoke's hub (its only peer); null for other roles.</summary>
     public PeerConfig? HubPeer => Role == NodeRole.Spoke ? Peers[0] : null;
 

@@ -42,13 +42,13 @@ public sealed class StatusCommandTests : SocketDirectoryTest
 
         const string expected =
             "subnetrad 0.1.0  role=hub  local_id=1  tun=snr0  udp=51820,51821  uptime=1h02m\n" +
-            "socket /run/subnetra/subnetra.sock\n" +
+            "interface snr0  socket /run/subnetra/subnetra.sock\n" +
             "\n" +
             "peers: 3 (1 online)\n" +
-            "  NAME            ID   ENDPOINT             HANDSHAKE  RX       TX         ONLINE\n" +
-            "  o'brien-laptop  2    198.18.0.2:41000     12s ago    1.2 MiB  341.8 KiB  yes\n" +
-            "  office          300  -                    never      0 B      512 B      no\n" +
-            "  nas             4    [2001:db8::4]:51820  2h05m ago  2.0 KiB  0 B        no\n" +
+            "  NAME            ID   ADDRESSES     ENDPOINT             HANDSHAKE  RX       TX         ONLINE\n" +
+            "  o'brien-laptop  2    10.10.2.0/24  198.18.0.2:41000     12s ago    1.2 MiB  341.8 KiB  yes\n" +
+            "  office          300  10.10.3.0/24  -                    never      0 B      512 B      no\n" +
+            "  nas             4    10.10.4.0/24  [2001:db8::4]:51820  2h05m ago  2.0 KiB  0 B        no\n" +
             "\n" +
             "traffic:\n" +
             "  tun    rx 10 packets (1.2 KiB)  tx 12 packets (3.4 KiB)\n" +
@@ -143,7 +143,7 @@ public sealed class StatusCommandTests : SocketDirectoryTest
         Assert.Equal(0, exit);
         Assert.Equal("", stderr);
         Assert.StartsWith("subnetrad 0.1.0  role=hub  local_id=1  tun=snr0  udp=51820,51821  uptime=1h02m\n", stdout);
-        Assert.Contains("  o'brien-laptop  2    198.18.0.2:41000", stdout);
+        Assert.Contains("  o'brien-laptop  2    10.10.2.0/24  198.18.0.2:41000", stdout);
         Assert.Contains("  no_route      3\n", stdout);
     }
 
@@ -174,5 +174,51 @@ public sealed class StatusCommandTests : SocketDirectoryTest
         Assert.Equal(1, exit);
         Assert.Equal("", stdout);
         Assert.Equal("daemon replied with an error: loop not started\n", stderr);
+    }
+
+    [Fact]
+    public async Task StatusWatch_RedrawsUntilCancelledThenExit0()
+    {
+        int requests = 0;
+        await using ControlServer server = ControlServer.Start(SocketPath, (_, _) =>
+        {
+            Interlocked.Increment(ref requests);
+            return ValueTask.FromResult(ControlResponse.ForStatus(Sample()));
+        });
+        var output = new StringWriter { NewLine = "\n" };
+        var error = new StringWriter { NewLine = "\n" };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1.5));
+
+        int exit = await StatusCommand.WatchAsync(SocketPath, json: false, TimeSpan.FromMilliseconds(100), output, error, cts.Token);
+
+        Assert.Equal(0, exit);
+        Assert.Equal("", error.ToString());
+        string[] frames = output.ToString().Split(StatusCommand.ClearScreen, StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(frames.Length >= 3, $"{frames.Length} frames");
+        Assert.Equal(requests, frames.Length);
+        Assert.All(frames, f => Assert.Contains("every 0.1 s", f));
+        Assert.All(frames, f => Assert.Contains("interface snr0", f));
+    }
+
+    [Fact]
+    public async Task StatusWatch_DaemonGone_ShowsReasonAndKeepsWatching()
+    {
+        var output = new StringWriter { NewLine = "\n" };
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+
+        int exit = await StatusCommand.WatchAsync(SocketPath, json: false, TimeSpan.FromMilliseconds(100), output, new StringWriter(), cts.Token);
+
+        Assert.Equal(0, exit);
+        string[] frames = output.ToString().Split(StatusCommand.ClearScreen, StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(frames.Length >= 2, $"{frames.Length} frames");
+        Assert.All(frames, f => Assert.Contains($"daemon not running (socket {SocketPath})", f));
+    }
+
+    [Fact]
+    public void StatusInterval_WithoutWatch_UsageError()
+    {
+        var r = Harness.Cli("", "status", "--interval", "5", "--socket", SocketPath);
+        Assert.Equal(2, r.Exit);
+        Assert.Contains("--interval needs --watch", r.Err);
     }
 }

@@ -55,6 +55,18 @@ public sealed class OverlayDaemon
         return new OverlayDaemon(node, path, tun, privateUapiDirectory);
     }
 
+    /// <summary>
+    /// A daemon for a config file written elsewhere (e.g. by <c>subnetra init</c> / <c>add-peer</c>), not started.
+    /// The tun name is the file's tun_name, else snr0; see <see cref="Create"/> for <paramref name="privateUapiDirectory"/>.
+    /// </summary>
+    public static OverlayDaemon FromFile(Node node, string configPath, bool privateUapiDirectory = false)
+    {
+        var config = JsonNode.Parse(File.ReadAllText(configPath)) as JsonObject
+            ?? throw new HarnessException($"{configPath} is not a JSON object");
+        string tun = config["tun_name"]?.GetValue<string>() ?? "snr0";
+        return new OverlayDaemon(node, configPath, tun, privateUapiDirectory);
+    }
+
     /// <summary>Starts the daemon, waits for <c>[ready]</c>, then applies its network plan inside the node's namespace.</summary>
     public async Task StartAsync(bool applyPlan = true)
     {
