@@ -56,11 +56,19 @@ public sealed class WgUapi
         }
     }
 
+    /// <summary>
+    /// Posts <paramref name="work"/> to the loop and waits (bounded). Work the caller gave up on
+    /// before the loop reached it does not run later (as NodeControl.RunOnLoopAsync), so a set
+    /// answered with EIO never applies afterwards; work already running is waited for.
+    /// </summary>
     private async Task<T> OnLoopAsync<T>(Func<T> work, CancellationToken ct)
     {
+        const int Pending = 0, Started = 1, Abandoned = 2;
+        int state = Pending;
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
         _host.Post(() =>
         {
+            if (Interlocked.CompareExchange(ref state, Started, Pending) != Pending) return;
             try { done.TrySetResult(work()); }
             catch (Exception e) { done.TrySetException(e); }
         });
@@ -68,9 +76,11 @@ public sealed class WgUapi
         {
             return await done.Task.WaitAsync(LoopTimeout, ct).ConfigureAwait(false);
         }
-        catch (TimeoutException)
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
-            throw new TimeoutException($"the packet loop did not answer within {LoopTimeout.TotalSeconds:0} s");
+            if (Interlocked.CompareExchange(ref state, Abandoned, Pending) != Pending) return await done.Task.ConfigureAwait(false);
+            if (e is OperationCanceledException) throw;
+            throw new TimeoutException($"the packet loop did not answer within {LoopTimeout.TotalSeconds:0} s; nothing was applied");
         }
     }
 }
