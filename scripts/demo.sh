@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on an embedded default: builds subnetrad/subnetra, installs missing Debian
 # packages, generates a hub and two spoke configs (fresh PSKs), starts the three daemons
-# in their own network namespaces joined by veth pairs, applies each node's network plan,
+# in their own network namespaces joined by veth pairs, lets each daemon apply its network plan,
 # pings spoke1 -> hub and spoke1 -> spoke2 across the relay, prints every daemon's status
 # and counters, and tears everything down (namespaces deleted, daemons ended by PID).
 #
@@ -100,10 +100,7 @@ start() { # ns name
     sleep 0.1
   done
   grep '\[ready\]' "$work/$name.log" || { cat "$work/$name.log"; echo "demo: $name not ready" >&2; exit 1; }
-  # The daemon never changes addresses or routes itself: apply its printed plan.
-  subnetra --print-network-plan --config "$work/$name.json" --os linux | grep -E '^ip ' | while read -r line; do
-    ip netns exec "$ns" $line
-  done
+  # The daemon applied its own network plan (apply_network_plan defaults to true) before [ready].
 }
 echo "== starting daemons"
 start "$ns_hub" hub

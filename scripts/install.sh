@@ -110,6 +110,7 @@ fi
 cat <<NEXT
 == done. Next (runbooks/linux-hub.md):
    1. write $etc/config.json (mode 0600), then: $bindir/subnetrad --check --config $etc/config.json
-   2. review the host plan: $bindir/subnetra --print-network-plan --config $etc/config.json
-   3. systemctl enable --now subnetrad; then: subnetra status; wg show <tun_name>; subnetra metrics
+   2. systemctl enable --now subnetrad (it applies its own network plan; preview it with
+      sudo $bindir/subnetra --print-network-plan --config $etc/config.json)
+   3. subnetra status; wg show <tun_name>; subnetra metrics
 NEXT

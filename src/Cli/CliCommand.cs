@@ -58,7 +58,7 @@ public static class CliCommand
         // --- --print-network-plan (root options, as in Subnetra) ---
         var planOpt = new Option<bool>("--print-network-plan")
         {
-            Description = "Print (never apply) the host commands that give the tunnel its address, MTU and routes for this config.",
+            Description = "Print the host commands that give the tunnel its address, MTU, routes and forwarding for this config: exactly what subnetrad applies at start (unless apply_network_plan is false). Printing applies nothing.",
         };
         var configOpt = ConfigOption();
         var pathMtuOpt = CliOptions.OptionalInt("--path-mtu", 576, 65535, "the underlay path MTU in bytes");

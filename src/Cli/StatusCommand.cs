@@ -140,6 +140,7 @@ public static class StatusCommand
         string ports = s.UdpPorts.Count == 0 ? "-" : string.Join(",", s.UdpPorts);
         w.WriteLine($"subnetrad {s.Version}  role={s.Role}  local_id={s.LocalId}  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}");
         w.WriteLine($"interface {s.Tun}  socket {s.Socket}");
+        if (s.NetworkPlan is { } plan) w.WriteLine(PlanLine(s.Tun, plan));
         w.WriteLine();
 
         RenderPeers(s, w, now);
@@ -148,6 +149,14 @@ public static class StatusCommand
         w.WriteLine();
         RenderDrops(s, w);
     }
+
+    /// <summary>"network plan applied on snr0 (3 steps)", "... disabled (apply_network_plan false)" or "... failed: ERROR".</summary>
+    public static string PlanLine(string tun, NetworkPlanStatus plan) => plan.State switch
+    {
+        NetworkPlanStatus.Applied => $"network plan applied on {tun} ({plan.Steps.Count} step{(plan.Steps.Count == 1 ? "" : "s")})",
+        NetworkPlanStatus.Disabled => $"network plan disabled (apply_network_plan false): {tun} is configured by the operator",
+        _ => $"network plan failed on {tun}: {plan.Error}",
+    };
 
     private static void RenderPeers(StatusSnapshot s, TextWriter w, DateTimeOffset now)
     {
@@ -168,7 +177,7 @@ public static class StatusCommand
                 p.Name,
                 p.Id.ToString(CultureInfo.InvariantCulture),
                 p.AllowedSrc.Count == 0 ? "-" : string.Join(",", p.AllowedSrc),
-                p.Endpoint ?? "-",
+                p.EndpointState == "resolving" && p.Endpoint is null ? $"resolving {p.EndpointName}" : p.Endpoint ?? "-",
                 HandshakeAge(p, now),
                 FormatBytes(p.RxBytes),
                 FormatBytes(p.TxBytes),

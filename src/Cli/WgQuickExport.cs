@@ -98,7 +98,7 @@ public static class WgQuickExport
         sb.Append($"PresharedKey = {KeyEncoding.FormatBase64Key(hub.Psk)}\n");
         if (endpoint is not null) sb.Append($"Endpoint = {endpoint}\n");
         IEnumerable<IPNetwork> allowed = spoke.LocalRoutes.Count > 0 ? spoke.LocalRoutes
-            : spoke.LocalTunIp is InterfaceAddress ip ? [ip.HostRoute] : [];
+            : spoke.LocalTunIps.Select(ip => ip.HostRoute);
         sb.Append($"AllowedIPs = {string.Join(", ", allowed)}\n");
         notes.Add("the hub side has no Address: add one if the hub host itself must be reachable on the overlay");
         return new WgQuickExportResult(sb.ToString(), notes);
@@ -117,7 +117,7 @@ public static class WgQuickExport
             foreach (var have in list) if (AddressText.Covers(have, n)) return;
             list.Add(n);
         }
-        if (hub.LocalTunIp is InterfaceAddress ip) Add(ip.HostRoute);
+        foreach (InterfaceAddress ip in hub.LocalTunIps) Add(ip.HostRoute);
         foreach (var other in hub.Peers)
             if (other.Id != peer.Id)
                 foreach (var n in other.AllowedSrc) Add(n);

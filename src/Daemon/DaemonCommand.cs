@@ -47,7 +47,7 @@ public static class DaemonCommand
         };
         var planOpt = new Option<bool>("--print-network-plan")
         {
-            Description = "Print (never apply) the host commands for this config's tunnel address, MTU and routes, for the build OS.",
+            Description = "Print the host commands for this config's tunnel address, MTU, routes and forwarding, for the build OS: exactly what the daemon applies at start (unless apply_network_plan is false). Printing applies nothing.",
         };
         var pathMtuOpt = new Option<int?>("--path-mtu")
         {

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Overlay.Hub;
 using Overlay.Os.Control;
 using Overlay.Os.Node;
+using Overlay.Os.Plan;
 using Overlay.Os.Uapi;
 using Overlay.Protocol.Config;
 using Overlay.Protocol.Crypto;
@@ -11,27 +12,38 @@ namespace Overlay.Daemon;
 
 /// <summary>
 /// The run mode of subnetrad (DESIGN.md §6): open the tun and sockets for a validated config,
-/// load the saved policy rules, print the ready banner, run the poll loop until SIGTERM/SIGINT
+/// apply the network plan to the real interface (unless apply_network_plan is false), load the
+/// saved policy rules, print the ready banner, run the poll loop until SIGTERM/SIGINT
 /// (SIGHUP reloads the config like <c>subnetra reload</c>), then close everything and exit 0.
 /// Setup failures print the failing call and the fix and exit 1.
 /// </summary>
 public static class DaemonRunner
 {
-    public static int Run(OverlayConfig config, TextWriter stdout, TextWriter stderr, LogLevel level)
+    public static int Run(OverlayConfig config, TextWriter stdout, TextWriter stderr, LogLevel level, IPlanRunner? planRunner = null)
     {
         var log = new NodeLog(stderr, level);
         string statePath = PolicyStateFile.ResolvePath(config.TunName);
+        // The spoke's hub resolver posts its answers to the loop of the host opened below.
+        NodeHost? opened = null;
         IRolePolicy policy = config.Role == NodeRole.Spoke
-            ? new SpokePolicy()
+            ? new SpokePolicy(new SystemHostResolver(), a => opened!.Post(a), () => opened!.Configurator.Config.HubPeer?.Endpoint, log.Info, log.Warn)
             : new HubPolicy(TimeProvider.System, new EndpointMemory(EndpointMemoryPath(statePath)), log.Warn);
         NodeHost host;
         try
         {
-            host = NodeHost.Open(config, policy, log);
+            host = opened = NodeHost.Open(config, policy, log);
         }
         catch (Exception e) when (e is IOException or SodiumUnavailableException or InvalidOperationException or UnauthorizedAccessException)
         {
             log.Error(e.Message);
+            return DaemonCommand.ExitFailure;
+        }
+
+        PlanApplyResult plan = ApplyNetworkPlan(config, host.TunName, planRunner ?? new SystemPlanRunner(), log);
+        if (!plan.Succeeded)
+        {
+            log.Error(plan.Error!);
+            host.Dispose();
             return DaemonCommand.ExitFailure;
         }
 
@@ -42,7 +54,7 @@ public static class DaemonRunner
         NodeControl handler;
         try
         {
-            handler = new NodeControl(host, DaemonCommand.Version, socketPath, statePath);
+            handler = new NodeControl(host, DaemonCommand.Version, socketPath, statePath, StatusOf(plan));
             control = ControlServer.Start(socketPath, handler.HandleAsync,
                 new ControlServerOptions { Log = m => log.Warn($"control: {m}") });
         }
@@ -71,7 +83,10 @@ public static class DaemonRunner
                 string udp = string.Join(",", host.UdpPorts);
                 stdout.WriteLine($"subnetrad {DaemonCommand.Version} role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} tun={host.TunName} udp={udp} sock={control.SocketPath} [ready]");
                 stdout.Flush();
-                log.Info($"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply the host plan with: subnetra --print-network-plan --config {config.SourcePath} --tun {host.TunName}");
+                log.Info(plan.State == PlanState.Applied
+                    ? $"{config.Peers.Count} peer(s), mtu {config.TunMtu}; network plan applied to {host.TunName} ({plan.Applied.Count} step(s))"
+                    : $"{config.Peers.Count} peer(s), mtu {config.TunMtu}; apply_network_plan is false, so configure {host.TunName} yourself: " +
+                      $"sudo subnetra --print-network-plan --config {config.SourcePath} --tun {host.TunName} | sudo sh");
                 host.Run();
             }
             finally
@@ -85,6 +100,29 @@ public static class DaemonRunner
         }
         return DaemonCommand.ExitOk;
     }
+
+    /// <summary>
+    /// Applies the plan <c>subnetra --print-network-plan</c> prints for this config and the real
+    /// interface name, or reports it disabled. Each step is logged at info; a failure names the
+    /// step, the error and the fix, and what was applied before it is undone.
+    /// </summary>
+    public static PlanApplyResult ApplyNetworkPlan(OverlayConfig config, string tunName, IPlanRunner runner, NodeLog log)
+    {
+        if (!config.ApplyNetworkPlan)
+        {
+            log.Info("network plan: apply_network_plan is false; the host's addresses and routes are left to the operator");
+            return new PlanApplyResult(PlanState.Disabled, [], null);
+        }
+        PlanDocument plan = NetworkPlan.Build(config, new NetworkPlanOptions(NetworkPlan.BuildOs, tunName));
+        return PlanApplier.Apply(plan, runner, log.Info, log.Warn);
+    }
+
+    private static Overlay.Protocol.Control.NetworkPlanStatus StatusOf(PlanApplyResult plan) => new()
+    {
+        State = PlanApplyResult.StateName(plan.State),
+        Error = plan.Error,
+        Steps = plan.Applied.Select(s => s.CommandLine).ToArray(),
+    };
 
     /// <summary>
     /// The hub's endpoint memory sits beside the policy state file:

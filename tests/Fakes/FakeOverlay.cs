@@ -62,9 +62,11 @@ public sealed class FakeOverlay
         return o;
     }
 
-    public FakeNode Add(string name, string json, string underlay, bool isHub, IRolePolicy? policy = null)
+    /// <param name="resolve">Host-name lookups for the config's endpoints (default: the system resolver).</param>
+    public FakeNode Add(string name, string json, string underlay, bool isHub, IRolePolicy? policy = null,
+        Func<string, System.Net.IPAddress[]>? resolve = null)
     {
-        FakeNode node = Build(name, json, underlay, isHub, policy);
+        FakeNode node = Build(name, json, underlay, isHub, policy, resolve);
         Nodes.Add(node);
         return node;
     }
@@ -79,14 +81,15 @@ public sealed class FakeOverlay
         return node;
     }
 
-    private FakeNode Build(string name, string json, string underlay, bool isHub, IRolePolicy? policy)
+    private FakeNode Build(string name, string json, string underlay, bool isHub, IRolePolicy? policy,
+        Func<string, System.Net.IPAddress[]>? resolve = null)
     {
         ConfigLoadResult r = ConfigLoader.LoadJson(json, name);
         if (!r.Success) throw new InvalidOperationException(string.Join("\n", r.Errors));
         var tun = new FakeTun();
         FakeUdpPort udp = Network.Attach(underlay);
         policy ??= isHub ? new Overlay.Hub.HubPolicy(Time) : new Overlay.Spoke.SpokePolicy();
-        NodeSetup setup = NodeSetupBuilder.Build(r.Config!);
+        NodeSetup setup = NodeSetupBuilder.Build(r.Config!, resolve);
         var dataPath = new NodeDataPath(setup, tun, [udp], Time, policy);
         return new FakeNode
         {

@@ -67,7 +67,7 @@ public sealed class PlanMacOsTests : IDisposable
         var r = Harness.Cli("", "--print-network-plan", "--config", config, "--os", "macos");
         Assert.True(r.Exit == 0, r.Err);
         Assert.Contains("ifconfig utunN inet 198.18.0.3 198.18.0.3 mtu 1380 up\n", r.Out);
-        Assert.Contains("# [ready] banner (or re-run with --tun utun7); re-apply after every daemon restart.\n", r.Out);
+        Assert.Contains("# 'subnetra status' name it); a restart may get a new utunN, and the daemon applies the plan to it.\n", r.Out);
     }
 
     /// <summary>The lines a shell would run: everything that is not blank or a comment.</summary>

@@ -30,6 +30,8 @@ internal static unsafe partial class Libc
     internal const int MSG_DONTWAIT = 0x40;
     /// <summary>UDP generic segmentation offload (udp(7), Linux 4.18): cmsg SOL_UDP/UDP_SEGMENT carries a u16 segment size.</summary>
     internal const int SOL_UDP = 17, UDP_SEGMENT = 103;
+    /// <summary>UDP GRO on receive (udp(7), Linux 5.0): int option; a cmsg SOL_UDP/UDP_GRO carries the int segment size.</summary>
+    internal const int UDP_GRO = 104;
     /// <summary>cmsghdr on 64-bit: size_t len, int level, int type; data at 16. CMSG_SPACE(2) = 24, CMSG_LEN(2) = 18.</summary>
     internal const int CmsgHeaderSize = 16, CmsgSpaceU16 = 24;
 

@@ -24,4 +24,7 @@ public interface IRolePolicy
     /// (hub, spoke) looks the destination up and may relay it to another peer. Read once at start.
     /// </summary>
     bool DeliversInboundToTun => false;
+
+    /// <summary>How the role is finding a peer's endpoint, for status ("resolving", "resolved"); null when there is nothing to say. Loop thread.</summary>
+    string? EndpointState(int peerId) => null;
 }

@@ -128,6 +128,10 @@ public sealed class NodeConfigurator
         if (!next.EffectiveListenPorts.SequenceEqual(_started.EffectiveListenPorts))
             restart.Add($"listen ports {string.Join(",", _started.EffectiveListenPorts)} -> {string.Join(",", next.EffectiveListenPorts)}");
         if (next.TunMtu != _started.TunMtu) restart.Add($"local_tun_mtu {_started.TunMtu} -> {next.TunMtu}");
+        if (next.ApplyNetworkPlan != _started.ApplyNetworkPlan)
+            restart.Add($"apply_network_plan {Lower(_started.ApplyNetworkPlan)} -> {Lower(next.ApplyNetworkPlan)}");
+        else if (next.ApplyNetworkPlan && next.TunMtu == _started.TunMtu && !PlanCommands(next).SequenceEqual(PlanCommands(_started)))
+            restart.Add("network plan (local_tun_ip, routes or forwarding): the host keeps the plan applied at start");
 
         bool keyChanged = !SameBytes(Config.PrivateKey, next.PrivateKey);
         LocalIdentity? explicitIdentity = keyChanged ? setup.ExplicitIdentity : _explicit;
@@ -242,6 +246,12 @@ public sealed class NodeConfigurator
         for (int i = 0; i < byIndex.Length; i++) byIndex[i] = _node.PeerById(Config.Peers[i].Id);
         _node.SetRouting(Rules.BuildTable(Config), byIndex);
     }
+
+    /// <summary>The host commands of a config's plan (interface name fixed: only the config's part is compared).</summary>
+    private static IEnumerable<string> PlanCommands(OverlayConfig c) =>
+        Plan.NetworkPlan.Build(c, new Plan.NetworkPlanOptions(Plan.NetworkPlan.BuildOs, "tun")).Steps.Select(s => s.CommandLine);
+
+    private static string Lower(bool b) => b ? "true" : "false";
 
     private string PeerList() =>
         Config.Peers.Count == 0 ? "none" : string.Join(", ", Config.Peers.Select(p => $"{p.Id} ({p.Name})"));

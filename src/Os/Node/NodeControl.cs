@@ -22,11 +22,13 @@ public sealed class NodeControl
     private readonly string _version;
     private readonly string _socketPath;
     private readonly string _statePath;
+    private readonly NetworkPlanStatus? _plan;
     private readonly SemaphoreSlim _reloadGate = new(1, 1);
     private readonly SemaphoreSlim _saveGate = new(1, 1);
 
-    public NodeControl(NodeHost host, string version, string socketPath, string? statePath = null)
+    public NodeControl(NodeHost host, string version, string socketPath, string? statePath = null, NetworkPlanStatus? plan = null)
     {
+        _plan = plan;
         _host = host;
         _version = version;
         _socketPath = socketPath;
@@ -228,8 +230,10 @@ public sealed class NodeControl
         {
             if (p is null) continue;
             var allowed = ((NodePeer)p.Tag!).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
+            PeerEndpoint? configured = _host.Configurator.Config.FindPeer(p.Id)?.Endpoint;
+            string? name = configured is { IsLiteral: false } ? configured.ToString() : null;
             peers.Add(PeerStatus.Create(p.Id, p.Name, p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
-                p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now));
+                p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now, name, name is null ? null : node.Policy.EndpointState(p.Id)));
         }
         return new StatusSnapshot
         {
@@ -237,6 +241,7 @@ public sealed class NodeControl
             Role = node.Policy.Role,
             LocalId = _host.Config.LocalId,
             Tun = _host.TunName,
+            NetworkPlan = _plan,
             UdpPorts = _host.UdpPorts,
             Socket = _socketPath,
             UptimeSeconds = (long)(now - _host.StartedAt).TotalSeconds,

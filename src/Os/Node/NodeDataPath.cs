@@ -157,6 +157,7 @@ public sealed class NodeDataPath : IWireGuardOutput
 
     public void EndTurn()
     {
+        FlushTun();
         for (int i = 0; i < _tx.Length; i++) Flush(i);
         CollectDeviceDrops();
     }
@@ -183,11 +184,14 @@ public sealed class NodeDataPath : IWireGuardOutput
 
     // ---- tun -> peer --------------------------------------------------------------------
 
-    /// <summary>Drains the tun (bounded per turn) and sends each packet to its peer.</summary>
+    /// <summary>
+    /// Drains the tun (bounded per turn, but never leaving segments of a split super-packet
+    /// behind, which poll would not report) and sends each packet to its peer.
+    /// </summary>
     public void OnTunReadable()
     {
         Span<byte> frame = _tunFrame;
-        for (int n = 0; n < BatchSize * MaxBatchesPerTurn; n++)
+        for (int n = 0; n < BatchSize * MaxBatchesPerTurn || _tun.HasBuffered; n++)
         {
             int len = _tun.Read(frame, FrameHeadroom);
             if (len <= 0) return;
@@ -225,7 +229,7 @@ public sealed class NodeDataPath : IWireGuardOutput
 
     public void OnUdpReadable(int socket)
     {
-        for (int b = 0; b < MaxBatchesPerTurn; b++)
+        for (int b = 0; b < MaxBatchesPerTurn || _udp[socket].HasBuffered; b++)
         {
             int n = _udp[socket].ReceiveBatch(_rx);
             if (n <= 0) return;
@@ -234,6 +238,7 @@ public sealed class NodeDataPath : IWireGuardOutput
                 int len = _rx.Length(i);
                 HandleDatagram(socket, _rx.Frame(i)[_rx.Headroom..], len, _rx.Endpoint(i));
             }
+            FlushTun();   // the batch's segments of one flow leave as one tun write (GRO)
             if (n < _rx.Capacity) return;
         }
     }
@@ -327,6 +332,13 @@ public sealed class NodeDataPath : IWireGuardOutput
         tx.Endpoint(i) = destination;
         Counters.UdpTxPackets++;
         Counters.UdpTxBytes += datagram.Length;
+    }
+
+    /// <summary>Writes what the tun held back to coalesce; its losses are send errors.</summary>
+    private void FlushTun()
+    {
+        int dropped = _tun.Flush();
+        if (dropped > 0) Counters.Drop(DropReason.SendError, dropped);
     }
 
     private void Flush(int socket)

@@ -51,6 +51,7 @@ public sealed partial class NodeHost : IDisposable
         try
         {
             tun = TunDevice.Open(requestedTun, config.TunMtu);
+            if (tun.OffloadNote is { } offloadNote) log.Info($"{tun.Name}: {offloadNote}");
             foreach (ushort port in config.EffectiveListenPorts) sockets.Add(UdpSocket.Bind(port));
             loop = new PollLoop();
             var node = new NodeDataPath(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);

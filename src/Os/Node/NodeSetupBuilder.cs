@@ -13,7 +13,8 @@ namespace Overlay.Os.Node;
 /// link (DESIGN.md §4: PSK identity derived from (psk, local_id, peer.id), or the node's
 /// explicit key when the peer has a public_key), the peer's static public key, the
 /// role-derived forwarding table and each peer's allowed inner sources. Host-name endpoints
-/// are resolved here, once, at start.
+/// are resolved here, at start and on reload. On a spoke a name that does not resolve yet is not
+/// an error: its endpoint stays unknown and the spoke's hub resolver keeps trying (issue 11).
 /// </summary>
 public static class NodeSetupBuilder
 {
@@ -74,15 +75,24 @@ public static class NodeSetupBuilder
             {
                 found = resolve(p.Endpoint.Host);
             }
+            catch (SocketException) when (config.Role == NodeRole.Spoke)
+            {
+                return default;
+            }
             catch (SocketException e)
             {
                 throw new InvalidOperationException(
                     $"{config.SourcePath}: peers[{p.Index}].endpoint: cannot resolve '{p.Endpoint.Host}': {e.Message}; fix the name or use an IP address", e);
             }
-            address = Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault()
-                ?? throw new InvalidOperationException(
-                    $"{config.SourcePath}: peers[{p.Index}].endpoint: '{p.Endpoint.Host}' has no address");
+            address = PreferredAddress(found);
+            if (address is null && config.Role == NodeRole.Spoke) return default;
+            if (address is null)
+                throw new InvalidOperationException($"{config.SourcePath}: peers[{p.Index}].endpoint: '{p.Endpoint.Host}' has no address");
         }
         return UdpEndpoint.From(new IPEndPoint(address, p.Endpoint.Port));
     }
+
+    /// <summary>The address a name's answer is dialed at: the first IPv4 one, else the first (IPv6).</summary>
+    public static IPAddress? PreferredAddress(IPAddress[] found) =>
+        Array.Find(found, a => a.AddressFamily == AddressFamily.InterNetwork) ?? found.FirstOrDefault();
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using Overlay.Protocol.Config;
 
 namespace Overlay.Os.Plan;
@@ -12,20 +11,22 @@ public enum PlanOs { Linux, MacOS }
 public sealed record NetworkPlanOptions(PlanOs Os, string? TunName = null, int? PathMtu = null);
 
 /// <summary>
-/// The host commands that give the tunnel interface its address, MTU and routes (DESIGN.md §6:
-/// the daemon never changes routes itself; the operator reviews and runs these). Pure text:
-/// the same config and options always give the same output, and nothing is applied.
+/// The host commands that give the tunnel interface its address, MTU and routes, and turn on IP
+/// forwarding on a spoke that routes a LAN (DESIGN.md §6). <see cref="Build"/> returns one
+/// <see cref="PlanDocument"/>: <c>--print-network-plan</c> prints it and the daemon applies its
+/// steps (<see cref="PlanApplier"/>), so what is printed is what is applied. Pure: the same
+/// config and options always give the same plan.
 ///
-/// Linux uses iproute2 (ip-link(8), ip-address(8), ip-route(8)). macOS uses ifconfig(8) with a
-/// point-to-point address on the utun (no on-link route is created, so every overlay route is
-/// added explicitly with route(8)).
+/// Linux uses iproute2 (ip-link(8), ip-address(8), ip-route(8)) and sysctl(8). macOS uses
+/// ifconfig(8) with a point-to-point address on the utun (no on-link route is created, so every
+/// overlay route is added explicitly with route(8)) and sysctl(8).
 ///
 /// MTU advice (--path-mtu P): a WireGuard data message adds 32 bytes (16-byte header + 16-byte
 /// Poly1305 tag, whitepaper §5.4.6) plus UDP (8) and the outer IP header (IPv4 20 / IPv6 40),
 /// so the tunnel MTU is P − 60 over IPv4 and P − 80 over IPv6. The recommendation uses IPv6
 /// unless every configured endpoint is an IPv4 literal.
 /// </summary>
-public static class NetworkPlan
+public static partial class NetworkPlan
 {
     public const int WireGuardOverhead = 32;
     public const int UdpHeader = 8;
@@ -35,13 +36,10 @@ public static class NetworkPlan
     public const int OverheadIPv6 = WireGuardOverhead + UdpHeader + IPv6Header; // 80
     public const string MacOsPlaceholder = "utunN";
 
-    /// <summary>The OS this binary was built for (the --os default).</summary>
-    public static PlanOs BuildOs =>
-#if OVERLAY_MACOS
-        PlanOs.MacOS;
-#else
-        PlanOs.Linux;
-#endif
+    /// <summary>The OS this binary was built for (the --os default); NetworkPlan.Linux.cs / .MacOS.cs.</summary>
+    public static PlanOs BuildOs => GetBuildOs();
+
+    private static partial PlanOs GetBuildOs();
 
     public static bool TryParseOs(string text, out PlanOs os)
     {
@@ -65,6 +63,25 @@ public static class NetworkPlan
         _ => [],
     };
 
+    /// <summary>
+    /// The address families this node forwards for: a spoke whose local_routes hold a prefix
+    /// other than its own tun address routes a LAN behind it, so the host must forward between
+    /// the tunnel and that LAN (a hub relays inside the daemon and needs no forwarding).
+    /// </summary>
+    public static (bool IPv4, bool IPv6) ForwardingFamilies(OverlayConfig config)
+    {
+        bool v4 = false, v6 = false;
+        if (config.Role != NodeRole.Spoke) return (false, false);
+        foreach (IPNetwork net in config.LocalRoutes)
+        {
+            bool isV6 = IsV6(net);
+            bool own = net.PrefixLength == (isV6 ? 128 : 32) && config.LocalTunIps.Any(ip => net.BaseAddress.Equals(ip.Address));
+            if (own) continue;
+            if (isV6) v6 = true; else v4 = true;
+        }
+        return (v4, v6);
+    }
+
     /// <summary>True when every configured peer endpoint is an IPv4 literal (and there is at least one).</summary>
     public static bool UnderlayIsIPv4Only(OverlayConfig config)
     {
@@ -78,122 +95,98 @@ public static class NetworkPlan
         return any && config.Role == NodeRole.Spoke;
     }
 
-    public static string Generate(OverlayConfig config, NetworkPlanOptions options)
+    /// <summary>The printed form of <see cref="Build"/>.</summary>
+    public static string Generate(OverlayConfig config, NetworkPlanOptions options) => Build(config, options).Render();
+
+    /// <summary>The plan for a config on an interface: comments and steps in apply order.</summary>
+    public static PlanDocument Build(OverlayConfig config, NetworkPlanOptions options)
     {
-        var sb = new StringBuilder();
+        var w = new PlanWriter();
         string tun = InterfaceName(config, options);
         string os = options.Os == PlanOs.Linux ? "linux" : "macos";
-        Line(sb, $"# subnetra network plan for interface '{tun}' ({os})");
-        Line(sb, $"# role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} virtual_subnet={config.VirtualSubnet}");
-        Line(sb, "# printed, never applied: review, then run as root after subnetrad is up (it creates the interface).");
+        w.Comment($"# subnetra network plan for interface '{tun}' ({os})");
+        w.Comment($"# role={OverlayConfig.RoleName(config.Role)} local_id={config.LocalId} virtual_subnet={config.VirtualSubnet}");
+        w.Comment(config.ApplyNetworkPlan
+            ? "# subnetrad applies these steps itself on every start, once it has created the interface (apply_network_plan true)."
+            : "# apply_network_plan is false: subnetrad applies nothing; run these as root after subnetrad is up (it creates the interface).");
         if (options.Os == PlanOs.MacOS && options.TunName is null)
         {
-            Line(sb, $"# '{MacOsPlaceholder}' stands for the utun the kernel assigns at start: take the name from the");
-            Line(sb, "# [ready] banner (or re-run with --tun utun7); re-apply after every daemon restart.");
+            w.Comment($"# '{MacOsPlaceholder}' stands for the utun the kernel assigns at start (the [ready] banner and");
+            w.Comment("# 'subnetra status' name it); a restart may get a new utunN, and the daemon applies the plan to it.");
         }
-        if (options.PathMtu is int pathMtu) MtuAdvice(sb, config, pathMtu);
-        sb.Append('\n');
+        if (options.PathMtu is int pathMtu) MtuAdvice(w, config, pathMtu);
+        w.Comment("");
 
-        if (options.Os == PlanOs.Linux) Linux(sb, config, tun);
-        else MacOs(sb, config, tun);
-        return sb.ToString();
+        if (options.Os == PlanOs.Linux) LinuxPlanSteps.Write(w, config, tun);
+        else MacOsPlanSteps.Write(w, config, tun);
+        return new PlanDocument(tun, options.Os, w.Lines);
     }
 
-    private static void MtuAdvice(StringBuilder sb, OverlayConfig config, int pathMtu)
+    private static void MtuAdvice(PlanWriter w, OverlayConfig config, int pathMtu)
     {
         int v4 = pathMtu - OverheadIPv4, v6 = pathMtu - OverheadIPv6;
         bool v4Only = UnderlayIsIPv4Only(config);
         int recommended = v4Only ? v4 : v6;
-        Line(sb, $"# underlay path MTU: {pathMtu} (--path-mtu)");
-        Line(sb, $"# tunnel overhead: {OverheadIPv4} bytes over IPv4, {OverheadIPv6} over IPv6 (WireGuard header 16 + tag 16 + UDP 8 + outer IP 20/40)");
-        Line(sb, $"# max tunnel MTU: {v4} over an IPv4 underlay, {v6} over IPv6; recommended here: {recommended}"
+        w.Comment($"# underlay path MTU: {pathMtu} (--path-mtu)");
+        w.Comment($"# tunnel overhead: {OverheadIPv4} bytes over IPv4, {OverheadIPv6} over IPv6 (WireGuard header 16 + tag 16 + UDP 8 + outer IP 20/40)");
+        w.Comment($"# max tunnel MTU: {v4} over an IPv4 underlay, {v6} over IPv6; recommended here: {recommended}"
             + (v4Only ? " (every endpoint is IPv4)" : " (an IPv6 underlay is possible)"));
         int floor = config.VirtualSubnet.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6 ? OverlayConfig.MinTunMtuIPv6 : OverlayConfig.MinTunMtu;
         if (recommended < floor)
-            Line(sb, $"# WARNING: path MTU {pathMtu} leaves only {recommended} bytes, below the minimum tunnel MTU {floor}; this path cannot carry the overlay without fragmentation.");
+            w.Comment($"# WARNING: path MTU {pathMtu} leaves only {recommended} bytes, below the minimum tunnel MTU {floor}; this path cannot carry the overlay without fragmentation.");
         if (config.TunMtu > recommended)
         {
-            Line(sb, $"# WARNING: configured local_tun_mtu {config.TunMtu} exceeds the recommended {recommended};");
-            Line(sb, $"#          packets larger than {recommended} bytes will be fragmented or dropped. Set \"local_tun_mtu\": {recommended}.");
+            w.Comment($"# WARNING: configured local_tun_mtu {config.TunMtu} exceeds the recommended {recommended};");
+            w.Comment($"#          packets larger than {recommended} bytes will be fragmented or dropped. Set \"local_tun_mtu\": {recommended}.");
         }
         else
         {
-            Line(sb, $"# configured local_tun_mtu {config.TunMtu} fits this path.");
+            w.Comment($"# configured local_tun_mtu {config.TunMtu} fits this path.");
         }
     }
 
-    private static void Linux(StringBuilder sb, OverlayConfig config, string tun)
-    {
-        Line(sb, $"ip link set dev {tun} mtu {config.TunMtu} up");
-        IPNetwork? onLink = null;
-        if (config.LocalTunIp is InterfaceAddress ip)
-        {
-            Line(sb, $"ip {Family(ip.IsIPv6)}addr add {ip} dev {tun}");
-            onLink = ip.Network;
-        }
-        else if (config.Role == NodeRole.Hub)
-        {
-            Line(sb, "# local_tun_ip is unset: this hub relays inside the daemon and has no overlay address,");
-            Line(sb, "# so the host needs no address or routes on the tunnel.");
-            return;
-        }
-        else
-        {
-            Line(sb, "# local_tun_ip is unset: give this host its overlay address yourself, e.g.");
-            Line(sb, $"#   ip addr add <overlay-address>/<prefix> dev {tun}");
-        }
-        Routes(sb, config, tun, onLink, (net, t) => $"ip {Family(IsV6(net))}route add {net} dev {t}");
-        Line(sb, "");
-        Line(sb, "# optional, when this host routes a LAN through the tunnel: clamp TCP MSS to the path MTU");
-        Line(sb, $"#   iptables -t mangle -A FORWARD -o {tun} -p tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu");
-    }
-
-    private static void MacOs(StringBuilder sb, OverlayConfig config, string tun)
-    {
-        if (config.LocalTunIp is InterfaceAddress ip)
-        {
-            // utun is point-to-point: local and destination are both our address, and the
-            // routes below point at the interface (the form wg-quick(8) uses on Darwin).
-            Line(sb, ip.IsIPv6
-                ? $"ifconfig {tun} inet6 {ip.Address} prefixlen 128 mtu {config.TunMtu} up"
-                : $"ifconfig {tun} inet {ip.Address} {ip.Address} mtu {config.TunMtu} up");
-        }
-        else
-        {
-            Line(sb, $"ifconfig {tun} mtu {config.TunMtu} up");
-            if (config.Role == NodeRole.Hub)
-            {
-                Line(sb, "# local_tun_ip is unset: this hub relays inside the daemon and has no overlay address,");
-                Line(sb, "# so the host needs no address or routes on the tunnel.");
-                return;
-            }
-            Line(sb, "# local_tun_ip is unset: give this host its overlay address yourself, e.g.");
-            Line(sb, $"#   ifconfig {tun} inet <overlay-address> <overlay-address> up");
-        }
-        Routes(sb, config, tun, onLink: null, (net, t) => $"route -q -n add -{(IsV6(net) ? "inet6" : "inet")} -net {net} -interface {t}");
-    }
-
-    private static void Routes(StringBuilder sb, OverlayConfig config, string tun, IPNetwork? onLink, Func<IPNetwork, string, string> command)
+    /// <summary>
+    /// The route lines shared by both OSes: a comment for role manual, else one step per tunnel
+    /// route that the address's on-link prefix does not already cover.
+    /// </summary>
+    internal static void Routes(PlanWriter w, OverlayConfig config, IReadOnlyList<IPNetwork> onLink, Func<IPNetwork, PlanStep> step)
     {
         if (config.Role == NodeRole.Manual)
         {
-            Line(sb, "# role manual: the forwarding table starts empty; add host routes that match the rules");
-            Line(sb, "# you install through the control socket.");
+            w.Comment("# role manual: the forwarding table starts empty; add host routes that match the rules");
+            w.Comment("# you install through the control socket.");
             return;
         }
-        Line(sb, config.Role == NodeRole.Hub
+        w.Comment(config.Role == NodeRole.Hub
             ? "# routes to the spokes' allowed_src (the hub host's own traffic; relaying needs none):"
             : "# routes reachable through the tunnel:");
         foreach (var net in TunnelRoutes(config))
         {
-            if (onLink is IPNetwork link && AddressText.Covers(link, net))
-                Line(sb, $"# {net} is on-link through the address above; no route needed");
+            if (onLink.Any(link => AddressText.Covers(link, net)))
+                w.Comment($"# {net} is on-link through the address above; no route needed");
             else
-                Line(sb, command(net, tun));
+                w.Step(step(net));
         }
     }
 
-    private static string Family(bool v6) => v6 ? "-6 " : "";
-    private static bool IsV6(IPNetwork n) => n.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
-    private static void Line(StringBuilder sb, string s) => sb.Append(s).Append('\n');
+    /// <summary>The forwarding comment and one sysctl step per family, last in the plan (see <see cref="PlanApplier"/>).</summary>
+    internal static void Forwarding(PlanWriter w, OverlayConfig config, string v4Key, string v6Key)
+    {
+        var (v4, v6) = ForwardingFamilies(config);
+        if (!v4 && !v6) return;
+        w.Comment("# local_routes go beyond this node's own address (a LAN behind it): the host forwards between");
+        w.Comment("# the tunnel and that LAN. Host-wide; left on when subnetrad stops (other services may rely on it).");
+        if (v4) w.Step(new PlanStep(PlanStepKind.Forwarding, "enable IPv4 forwarding", ["sysctl", "-w", v4Key + "=1"]));
+        if (v6) w.Step(new PlanStep(PlanStepKind.Forwarding, "enable IPv6 forwarding", ["sysctl", "-w", v6Key + "=1"]));
+    }
+
+    internal static bool IsV6(IPNetwork n) => n.BaseAddress.AddressFamily == AddressFamily.InterNetworkV6;
+}
+
+/// <summary>Collects the lines of a plan as it is built.</summary>
+internal sealed class PlanWriter
+{
+    public List<PlanLine> Lines { get; } = [];
+    public void Comment(string text) => Lines.Add(PlanLine.Comment(text));
+    public void Step(PlanStep step) => Lines.Add(PlanLine.Of(step));
 }

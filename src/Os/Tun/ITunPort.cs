@@ -14,6 +14,20 @@ public interface ITunPort
     /// <summary>Writes frame[headroom..headroom+length]; false when the kernel refused it.</summary>
     bool Write(Span<byte> frame, int headroom, int length);
 
-    /// <summary>Frames the device read but dropped as too short to hold a packet (utun), cumulative.</summary>
+    /// <summary>Frames the device read but dropped as unusable (too short for a packet, a bad offload header), cumulative.</summary>
     long ShortFramesDropped { get; }
+
+    /// <summary>
+    /// True while packets the device already read wait for <see cref="Read"/> (segments of a
+    /// super-packet split on read); the reader drains them before yielding to other fds, since
+    /// poll cannot see them.
+    /// </summary>
+    bool HasBuffered => false;
+
+    /// <summary>
+    /// Writes what <see cref="Write"/> held back to coalesce (tun GRO); called after each batch of
+    /// datagrams and at the end of a turn. Returns the packets lost since the last call when the
+    /// kernel refused a held-back write.
+    /// </summary>
+    int Flush() => 0;
 }

@@ -14,9 +14,8 @@ namespace Overlay.Os.Tun;
 /// counted and reported as 0/false, only a broken descriptor throws.
 ///
 /// Setup (<see cref="Open"/>) names the interface and sets its MTU, nothing else: addresses
-/// and routes come from the network plan (DESIGN §6, "the daemon never changes routes").
-/// The MTU is set here because it needs the same privilege the device does, and the daemon
-/// knows the value from its config, so the plan does not have to repeat it.
+/// and routes come from the network plan, which the daemon applies after Open (DESIGN §6,
+/// Os/Plan). The MTU is set here too because it needs the same privilege the device does.
 /// </summary>
 public sealed partial class TunDevice : IDisposable, ITunPort
 {
@@ -29,19 +28,28 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     private long _shortFramesDropped;
     private long _writeErrors;
 
-    private TunDevice(SafeFd fd, string name, bool afHeader)
+    private TunDevice(SafeFd fd, string name, bool afHeader, TunOffloads offloads = TunOffloads.None, string? offloadNote = null)
     {
         _fd = fd;
         _rawFd = fd.Fd;
         _afHeader = afHeader;
         Name = name;
+        if (offloads != TunOffloads.None)
+        {
+            _offloads = offloads | TunOffloads.VnetHeader;
+            _vnetRx = GC.AllocateArray<byte>(VnetReadSize, pinned: true);
+            _gro = NewCoalescer(offloads);
+        }
+        OffloadNote = offloadNote;
     }
 
     /// <summary>
     /// Wraps an already open descriptor (a socketpair end in tests) so the framing paths
-    /// can be exercised without a real device. <paramref name="afHeader"/> selects utun framing.
+    /// can be exercised without a real device. <paramref name="afHeader"/> selects utun framing;
+    /// <paramref name="offloads"/> the virtio-net header path of a Linux tun with IFF_VNET_HDR.
     /// </summary>
-    internal static TunDevice FromDescriptor(SafeFd fd, string name, bool afHeader) => new(fd, name, afHeader);
+    internal static TunDevice FromDescriptor(SafeFd fd, string name, bool afHeader, TunOffloads offloads = TunOffloads.None) =>
+        new(fd, name, afHeader, offloads);
 
     /// <summary>The interface name (on macOS the kernel-chosen utunN).</summary>
     public string Name { get; }
@@ -49,7 +57,11 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     /// <summary>The raw fd for poll(2); valid until <see cref="Dispose"/>.</summary>
     public int Handle => _rawFd;
 
-    /// <summary>macOS frames shorter than the AF header plus one byte, dropped on read.</summary>
+    /// <summary>
+    /// Frames read but dropped as unusable: macOS frames shorter than the AF header plus one byte;
+    /// with offloads, a virtio-net header that does not match its packet, or a segment too large
+    /// for the caller's frame.
+    /// </summary>
     public long ShortFramesDropped => Volatile.Read(ref _shortFramesDropped);
 
     /// <summary>Writes that failed (EAGAIN, ENOBUFS, EINVAL, or no IPv4/IPv6 version nibble on macOS).</summary>
@@ -76,10 +88,13 @@ public sealed partial class TunDevice : IDisposable, ITunPort
     /// Reads one IP packet into <c>frame[headroom..]</c> and returns its length, or 0 when
     /// nothing is waiting (EAGAIN). With utun framing the read starts 4 bytes earlier and the
     /// header is skipped in place; frames too short to hold a packet are counted and skipped.
+    /// With offloads the packet may be one segment of a super-packet read earlier
+    /// (<see cref="HasBuffered"/>).
     /// </summary>
     public unsafe int Read(Span<byte> frame, int headroom)
     {
         CheckHeadroom(frame.Length, headroom);
+        if (_vnetRx is not null) return ReadOffloaded(frame[headroom..]);
         fixed (byte* p = frame)
         {
             if (!_afHeader)
@@ -95,7 +110,10 @@ public sealed partial class TunDevice : IDisposable, ITunPort
             {
                 nint n = Libc.Read(_rawFd, start, room);
                 if (n >= UtunFraming.MinFrameLength) return (int)n - UtunFraming.HeaderLength;
-                if (n >= 0)
+                // 0 is end of file: the utun is gone (a utun never yields an empty frame), and
+                // reading on would spin this loop forever. Treat it as a broken device.
+                if (n == 0) throw new SystemCallException($"read({Name})", new Errno(Libc.EIO), "read returned 0 (end of file): the utun was closed; restart the daemon.");
+                if (n > 0)
                 {
                     _shortFramesDropped++;
                     continue;
@@ -108,7 +126,8 @@ public sealed partial class TunDevice : IDisposable, ITunPort
 
     /// <summary>
     /// Writes the packet at <c>frame[headroom..headroom+length]</c>. With utun framing the
-    /// header goes into the 4 bytes before it. False (and counted in <see cref="WriteErrors"/>)
+    /// header goes into the 4 bytes before it. With offloads (headroom of at least 10) a TCP or
+    /// UDP segment may be held back to coalesce with the next ones until <see cref="Flush"/>. False (and counted in <see cref="WriteErrors"/>)
     /// when the kernel refuses it; throws only when the descriptor itself is broken.
     /// </summary>
     public unsafe bool Write(Span<byte> frame, int headroom, int length)
@@ -116,6 +135,7 @@ public sealed partial class TunDevice : IDisposable, ITunPort
         CheckHeadroom(frame.Length, headroom);
         if ((uint)length > (uint)(frame.Length - headroom))
             throw new ArgumentOutOfRangeException(nameof(length));
+        if (_vnetRx is not null) return WriteOffloaded(frame, headroom, length);
         int start = headroom;
         if (_afHeader)
         {

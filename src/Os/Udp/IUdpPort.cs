@@ -17,4 +17,10 @@ public interface IUdpPort
 
     /// <summary>Datagrams received too large for a frame and dropped, cumulative.</summary>
     long ReceiveTruncated { get; }
+
+    /// <summary>
+    /// True while datagrams the socket already received wait for <see cref="ReceiveBatch"/> (the
+    /// rest of a UDP GRO message); the reader drains them before yielding, since poll cannot see them.
+    /// </summary>
+    bool HasBuffered => false;
 }

@@ -9,6 +9,7 @@ public sealed unsafe partial class UdpSocket
     public partial int ReceiveBatch(DatagramBatch batch)
     {
         batch.ThrowIfDisposed();
+        if (_groSlab is not null) return ReceiveCoalesced(batch);
         Libc.MMsgHdr* messages = batch.Messages;
         Libc.IoVec* iov = batch.IoVectors;
         int capacity = batch.Capacity;
@@ -272,4 +273,7 @@ public sealed unsafe partial class UdpSocket
         if (Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUFFORCE, bytes) < 0)
             Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, bytes);
     }
+
+    // ss(8) is iproute2 (Linux only); macOS has lsof(8). -nP: no name or port lookups.
+    internal static partial string PortOwnerCommand(int port) => $"ss -ulpn 'sport = :{port}'";
 }

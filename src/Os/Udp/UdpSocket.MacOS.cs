@@ -9,6 +9,12 @@ namespace Overlay.Os.Udp;
 /// </summary>
 public sealed unsafe partial class UdpSocket
 {
+    /// <summary>macOS has no UDP receive offload: every datagram arrives on its own.</summary>
+    private partial void EnableReceiveOffload() { }
+
+    /// <summary>Never true on macOS: nothing is staged.</summary>
+    public bool HasBuffered => false;
+
     public partial int ReceiveBatch(DatagramBatch batch)
     {
         batch.ThrowIfDisposed();
@@ -92,4 +98,7 @@ public sealed unsafe partial class UdpSocket
         Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_RCVBUF, bytes);
         Libc.SetSockOpt(fd, Libc.SOL_SOCKET, Libc.SO_SNDBUF, bytes);
     }
+
+    // ss(8) is iproute2 (Linux only); macOS has lsof(8). -nP: no name or port lookups.
+    internal static partial string PortOwnerCommand(int port) => $"lsof -nP -iUDP:{port}";
 }

@@ -33,7 +33,11 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
         _rawFd = fd.Fd;
         _family = family;
         LocalPort = localPort;
+        EnableReceiveOffload();
     }
+
+    /// <summary>Linux turns on UDP_GRO here (UdpSocket.Gro.Linux.cs); macOS has no receive offload.</summary>
+    private partial void EnableReceiveOffload();
 
     /// <summary>The raw fd for poll(2); valid until <see cref="Dispose"/>.</summary>
     public int Handle => _rawFd;
@@ -99,7 +103,7 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
                 string where = bindAddress is null ? $"port {port}" : $"{bindAddress} port {port}";
                 throw new SystemCallException($"bind(UDP {where})", new Errno(e), e switch
                 {
-                    Libc.EADDRINUSE => $"UDP port {port} is in use by another process (see: ss -ulpn 'sport = :{port}' or lsof -iUDP:{port}).",
+                    Libc.EADDRINUSE => $"UDP port {port} is in use by another process (see: {PortOwnerCommand(port)}).",
                     Libc.EACCES => "Ports below 1024 need root (or CAP_NET_BIND_SERVICE); choose a higher port.",
                     Libc.EADDRNOTAVAIL => $"{bindAddress} is not an address of this host.",
                     _ => null,
@@ -163,6 +167,9 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
 
     /// <summary>SO_RCVBUF/SO_SNDBUF, best effort: a smaller buffer only costs drops under bursts.</summary>
     private static partial void SetBufferSizes(int fd, int bytes);
+
+    /// <summary>The command that shows who holds a UDP port on this OS (the EADDRINUSE hint).</summary>
+    internal static partial string PortOwnerCommand(int port);
 
     private void CountSendFailure(int errno)
     {

@@ -20,12 +20,12 @@ internal sealed partial class ConfigValidator
                     "required on a hub: the overlay addresses this spoke may send from and that the hub relays to it (e.g. 198.18.0.2/32)");
                 continue;
             }
-            CheckHubAllowedSrc(p, d.LocalTunIp);
+            CheckHubAllowedSrc(p, d.LocalTunIps);
         }
         CheckHubOverlaps(d.Peers);
     }
 
-    private void CheckHubAllowedSrc(PeerDraft p, InterfaceAddress? localTunIp)
+    private void CheckHubAllowedSrc(PeerDraft p, List<InterfaceAddress> localTunIps)
     {
         for (int k = 0; k < p.AllowedSrc.Count; k++)
         {
@@ -33,7 +33,7 @@ internal sealed partial class ConfigValidator
                 Error(p.AllowedSrcPath(k),
                     $"{p.AllowedSrc[k]} is too broad on a hub: a hub peer's allowed_src is also its relay destination, so /0 would capture all traffic");
             // The hub's own address routes to its tun; a spoke allowed to send from it could impersonate the hub.
-            else if (localTunIp is InterfaceAddress own && p.AllowedSrc[k].Contains(own.Address))
+            else if (localTunIps.FirstOrDefault(o => p.AllowedSrc[k].Contains(o.Address)) is { Address: not null } own)
                 Error(p.AllowedSrcPath(k),
                     $"{p.AllowedSrc[k]} contains the hub's own local_tun_ip {own.Address}; a spoke must not send from the hub's address");
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Text.Json;
 
 namespace Overlay.Protocol.Config;
 
@@ -27,11 +28,32 @@ internal sealed partial class ConfigValidator
         if (Required(top, "local_id", "required: this node's id, 1..65535") is { } idNode)
             d.LocalId = Integer(idNode, 1, 65535);
 
-        if (top.TryGetValue("local_tun_ip", out var tunIpNode) && String(tunIpNode) is string tunIpText)
+        // local_tun_ip: one CIDR, or a list with at most one per address family (dual stack)
+        if (top.TryGetValue("local_tun_ip", out var tunIpNode)) LocalTunIps(tunIpNode, d.LocalTunIps);
+        d.LocalTunIp = d.LocalTunIps.Count > 0 ? d.LocalTunIps[0] : null;
+    }
+
+    /// <summary>local_tun_ip: a CIDR string, or an array of one or two with at most one per family.</summary>
+    private void LocalTunIps(ConfigNode n, List<InterfaceAddress> result)
+    {
+        IReadOnlyList<ConfigNode> items;
+        if (n.IsArrayLike || n.Kind == JsonValueKind.Array)
         {
-            if (AddressText.TryParseCidr(tunIpText, out var a, out int len, out string err))
-                d.LocalTunIp = new InterfaceAddress(a, len);
-            else Error(tunIpNode.JsonPath, err);
+            items = Array(n) ?? [];
+            if (items.Count is 0 or > 2) { Error(n.JsonPath, $"must list one or two addresses (at most one IPv4 and one IPv6); got {items.Count}"); return; }
+        }
+        else items = [n];
+        foreach (ConfigNode item in items)
+        {
+            if (String(item) is not string text) continue;
+            if (!AddressText.TryParseCidr(text, out var a, out int len, out string err)) { Error(item.JsonPath, err); continue; }
+            var address = new InterfaceAddress(a, len);
+            if (result.Any(r => r.IsIPv6 == address.IsIPv6))
+            {
+                Error(item.JsonPath, $"a second {(address.IsIPv6 ? "IPv6" : "IPv4")} address; list at most one IPv4 and one IPv6 address");
+                continue;
+            }
+            result.Add(address);
         }
     }
 
@@ -62,7 +84,7 @@ internal sealed partial class ConfigValidator
         d.Keepalive = d.Fields.TryGetValue("keepalive_secs", out var kaNode) ? Integer(kaNode, 0, MaxKeepaliveSecs) : null;
     }
 
-    /// <summary>tun_name, negotiation_version and obfuscate.</summary>
+    /// <summary>tun_name, negotiation_version, obfuscate and apply_network_plan.</summary>
     private void ReadInterfaceOptions(TopDraft d)
     {
         var top = d.Fields;
@@ -86,12 +108,15 @@ internal sealed partial class ConfigValidator
             else
                 Warn(obNode.JsonPath, "false has no effect: WireGuard framing is never masked; the key can be removed");
         }
+
+        // DESIGN.md §6: the daemon configures its own interface unless told not to.
+        if (top.TryGetValue("apply_network_plan", out var apNode) && Bool(apNode) is bool ap) d.ApplyNetworkPlan = ap;
     }
 
     /// <summary>local_tun_mtu, read after the peers because IPv6 anywhere raises its minimum.</summary>
     private void ReadTunMtu(TopDraft d)
     {
-        bool anyV6 = IsV6(d.VirtualSubnet) || (d.LocalTunIp?.IsIPv6 ?? false)
+        bool anyV6 = IsV6(d.VirtualSubnet) || d.LocalTunIps.Any(a => a.IsIPv6)
             || d.LocalRoutes.Any(n => IsV6(n)) || d.RemoteRoutes.Any(n => IsV6(n))
             || d.Peers.Any(p => p.AllowedSrc.Any(n => IsV6(n)));
         if (d.Fields.TryGetValue("local_tun_mtu", out var mtuNode) && Integer(mtuNode, OverlayConfig.MinTunMtu, OverlayConfig.MaxTunMtu) is int m)

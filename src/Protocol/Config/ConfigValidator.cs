@@ -14,7 +14,7 @@ internal sealed partial class ConfigValidator
     [
         "role", "virtual_subnet", "local_id", "local_tun_ip", "local_tun_mtu", "listen_port", "listen_ports",
         "local_routes", "remote_routes", "keepalive_secs", "private_key", "private_key_file", "tun_name",
-        "negotiation_version", "obfuscate", "peers",
+        "negotiation_version", "obfuscate", "apply_network_plan", "peers",
         AdvertisedEndpointKey,
     ];
 
@@ -72,6 +72,8 @@ internal sealed partial class ConfigValidator
         public IPNetwork? VirtualSubnet;
         public int? LocalId;
         public InterfaceAddress? LocalTunIp;
+        public List<InterfaceAddress> LocalTunIps = [];
+        public bool ApplyNetworkPlan = true;
         public int? ListenPort;
         public List<ushort>? ListenPorts;
         public List<IPNetwork> LocalRoutes = [];
@@ -97,6 +99,7 @@ internal sealed partial class ConfigValidator
             VirtualSubnet = virtualSubnet,
             LocalId = (ushort)localId,
             LocalTunIp = d.LocalTunIp,
+            LocalTunIps = d.LocalTunIps,
             TunMtu = d.Mtu,
             EffectiveListenPorts = ports,
             LocalRoutes = r == NodeRole.Hub ? [] : d.LocalRoutes,
@@ -105,6 +108,7 @@ internal sealed partial class ConfigValidator
             PrivateKey = d.PrivateKey,
             TunName = d.TunName,
             NegotiationVersion = d.Negotiation,
+            ApplyNetworkPlan = d.ApplyNetworkPlan,
             Peers = BuildPeers(d.Peers, r, virtualSubnet, d.RemoteRoutes),
             AdvertisedEndpoint = d.AdvertisedEndpoint,
         };

@@ -74,7 +74,10 @@ public sealed class OverlayConfig
     public required NodeRole Role { get; init; }
     public required IPNetwork VirtualSubnet { get; init; }
     public required ushort LocalId { get; init; }
+    /// <summary>The first of <see cref="LocalTunIps"/>, or null.</summary>
     public InterfaceAddress? LocalTunIp { get; init; }
+    /// <summary>Every local_tun_ip address in config order: none, one, or one IPv4 and one IPv6 (dual stack).</summary>
+    public IReadOnlyList<InterfaceAddress> LocalTunIps { get; init; } = [];
     public required int TunMtu { get; init; }
     /// <summary>One UDP socket per entry: listen_ports, else listen_port, else the role default (hub 51820, spoke 0 = ephemeral).</summary>
     public required IReadOnlyList<ushort> EffectiveListenPorts { get; init; }
@@ -85,6 +88,8 @@ public sealed class OverlayConfig
     public byte[]? PrivateKey { get; init; }
     public required string TunName { get; init; }
     public required int NegotiationVersion { get; init; }
+    /// <summary>True (the default): the daemon applies its network plan at start (DESIGN.md §6); false leaves the host to the operator.</summary>
+    public bool ApplyNetworkPlan { get; init; } = true;
     public required IReadOnlyList<PeerConfig> Peers { get; init; }
 
     /// <summary>

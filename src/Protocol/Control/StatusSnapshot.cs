@@ -26,6 +26,9 @@ public sealed class StatusSnapshot
     /// <summary>Tunnel interface name (snr0, utun7).</summary>
     public string Tun { get; init; } = "";
 
+    /// <summary>The host plan for <see cref="Tun"/> (address, MTU, routes) as applied at start; null from a daemon that predates it.</summary>
+    public NetworkPlanStatus? NetworkPlan { get; init; }
+
     /// <summary>Bound UDP ports, in bind order.</summary>
     public IReadOnlyList<int> UdpPorts { get; init; } = [];
 
@@ -75,6 +78,12 @@ public sealed class PeerStatus
     /// <summary>Current UDP endpoint as "IP:port" / "[IPv6]:port", or null when unknown (a roaming spoke that never connected).</summary>
     public string? Endpoint { get; init; }
 
+    /// <summary>The configured endpoint when it is a host name ("hub.example.net:51820"), else null.</summary>
+    public string? EndpointName { get; init; }
+
+    /// <summary>For a host-name endpoint: "resolving" (no address yet) or "resolved"; null for an IP literal.</summary>
+    public string? EndpointState { get; init; }
+
     /// <summary>Unix time (seconds) of the last completed handshake, or null if none since start.</summary>
     public long? LastHandshakeUnix { get; init; }
 
@@ -99,7 +108,8 @@ public sealed class PeerStatus
     /// </summary>
     public static PeerStatus Create(
         int id, string name, string? endpoint, DateTimeOffset? lastHandshake,
-        long rxBytes, long txBytes, IReadOnlyList<string> allowedSrc, DateTimeOffset now)
+        long rxBytes, long txBytes, IReadOnlyList<string> allowedSrc, DateTimeOffset now,
+        string? endpointName = null, string? endpointState = null)
     {
         long? age = null;
         bool online = false;
@@ -115,6 +125,8 @@ public sealed class PeerStatus
             Id = id,
             Name = name,
             Endpoint = endpoint,
+            EndpointName = endpointName,
+            EndpointState = endpointState,
             LastHandshakeUnix = lastHandshake?.ToUnixTimeSeconds(),
             LastHandshakeAgeSeconds = age,
             RxBytes = rxBytes,

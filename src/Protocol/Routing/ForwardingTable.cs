@@ -55,7 +55,7 @@ public sealed class ForwardingTable
         switch (config.Role)
         {
             case NodeRole.Hub:
-                if (config.LocalTunIp is InterfaceAddress hubIp)
+                foreach (InterfaceAddress hubIp in config.LocalTunIps)
                     routes.Add(new Route(hubIp.HostRoute, RouteTarget.Local));
                 foreach (var p in config.Peers)
                     foreach (IPNetwork n in p.AllowedSrc)
@@ -64,8 +64,8 @@ public sealed class ForwardingTable
             case NodeRole.Spoke:
                 if (config.LocalRoutes.Count > 0)
                     foreach (var n in config.LocalRoutes) routes.Add(new Route(n, RouteTarget.Local));
-                else if (config.LocalTunIp is InterfaceAddress ip)
-                    routes.Add(new Route(ip.HostRoute, RouteTarget.Local));
+                else
+                    foreach (InterfaceAddress ip in config.LocalTunIps) routes.Add(new Route(ip.HostRoute, RouteTarget.Local));
                 var hub = config.Peers[0];
                 var target = RouteTarget.ToPeer(hub.Index, hub.Id);
                 if (config.RemoteRoutes.Count > 0)

@@ -204,12 +204,11 @@ public sealed class PolicyReloadTests
     private static JsonObject HubConfig(Topology topology, string tun, string[] psks, int spokes) =>
         OverlayConfigs.Hub(tun, topology.Spokes.Take(spokes).Select((s, i) => OverlayConfigs.HubPeer(s, psks[i])));
 
-    /// <summary>Starts the hub daemon with extra environment, waits for ready and applies its plan (tracked by the topology).</summary>
+    /// <summary>Starts the hub daemon with extra environment and waits for ready, its plan applied by the daemon (tracked by the topology).</summary>
     private static async Task<ManagedProcess> StartHubAsync(OverlayDaemon hub, IReadOnlyDictionary<string, string> env)
     {
         ManagedProcess p = hub.Node.StartDaemon(env, "--config", hub.ConfigPath);
         await p.WaitForLineAsync(@"\[ready\]\s*$", OverlayDaemon.ReadyTimeout);
-        hub.ApplyPlan();
         return p;
     }
 

@@ -42,21 +42,9 @@ public sealed class WgShowTests
             """);
         ManagedProcess hubd = hub.StartDaemon(null, "--config", hubConfig);
         await hubd.WaitForLineAsync(@"\[ready\]$", Ready);
-        ApplyPlan(hub, hubConfig);
         ManagedProcess spoked = spoke.StartDaemon(null, "--config", spokeConfig);
         await spoked.WaitForLineAsync(@"\[ready\]$", Ready);
-        ApplyPlan(spoke, spokeConfig);
         return new Pair(t, hubTun, spokeTun, psk, hubd, spoked);
-    }
-
-    /// <summary>The daemon never configures the host: run the `ip` lines of its printed plan.</summary>
-    private static void ApplyPlan(Node node, string config)
-    {
-        ExecResult plan = node.RunCli("--print-network-plan", "--config", config, "--os", "linux").EnsureSuccess();
-        foreach (string line in plan.Stdout.Split('\n'))
-        {
-            if (line.StartsWith("ip ", StringComparison.Ordinal)) node.ExecOrThrow(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-        }
     }
 
     [SkippableFact]

@@ -19,8 +19,11 @@ public sealed record PingResult(int Transmitted, int Received, double? RttMinMs,
 /// </summary>
 public static partial class Netns
 {
-    /// <summary>The only prefix tests may use, underlay and overlay alike (DESIGN.md §8).</summary>
+    /// <summary>The only IPv4 prefix tests may use, underlay and overlay alike (DESIGN.md §8).</summary>
     public const string AllowedRange = "198.18.0.0/15";
+
+    /// <summary>The only IPv6 prefix tests may use (RFC 5180 benchmarking, DESIGN.md §8).</summary>
+    public const string AllowedRangeIPv6 = "2001:2::/48";
 
     /// <summary>Creates a namespace (name must start with <see cref="HarnessRun.NamespacePrefix"/>) and brings its <c>lo</c> up.</summary>
     public static void Create(string name)
@@ -176,7 +179,7 @@ public static partial class Netns
         RequireAllowed(target);
         var argv = new List<string>
         {
-            "ping", "-n", "-q",
+            "ping", target.Contains(':', StringComparison.Ordinal) ? "-6" : "-4", "-n", "-q",
             "-c", count.ToString(CultureInfo.InvariantCulture),
             "-w", deadlineSec.ToString(CultureInfo.InvariantCulture),
             "-i", intervalSec.ToString("0.###", CultureInfo.InvariantCulture),
@@ -219,12 +222,9 @@ public static partial class Netns
     {
         if (!IsAllowed(addressOrCidr))
         {
-            throw new ArgumentException($"address {addressOrCidr} is outside {AllowedRange} and {AllowedRange6}; tests may use only those ranges (DESIGN.md §8)");
+            throw new ArgumentException($"address {addressOrCidr} is outside {AllowedRange}; tests may use only that range (DESIGN.md §8)");
         }
     }
-
-    /// <summary>The IPv6 range tests may use (RFC 5180 benchmarking; DESIGN.md §8).</summary>
-    public const string AllowedRange6 = "2001:2::/48";
 
     /// <summary>True when the address (and the whole prefix, for a CIDR) lies inside 198.18.0.0/15 or 2001:2::/48.</summary>
     public static bool IsAllowed(string addressOrCidr)
@@ -243,8 +243,7 @@ public static partial class Netns
                 return false;
             }
 
-            byte[] a = address.GetAddressBytes();
-            return length6 >= 48 && a[0] == 0x20 && a[1] == 0x01 && a[2] == 0 && a[3] == 2 && a[4] == 0 && a[5] == 0;
+            return length6 >= 48 && IPNetwork.Parse(AllowedRangeIPv6).Contains(address);
         }
 
         if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork)

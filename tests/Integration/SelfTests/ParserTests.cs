@@ -138,6 +138,8 @@ public sealed class ParserTests
     [InlineData("2001:2::/48", true)]
     [InlineData("2001:2::/47", false)]
     [InlineData("2001:2:1::1", false)]
+    [InlineData("2001:2:0:ff::2/64", true)]
+    [InlineData("2001:3::1", false)]
     [InlineData("2001:db8::1", false)]
     [InlineData("nonsense", false)]
     public void IsAllowed_Address_OnlyInsideBenchmarkRange(string address, bool expected)

@@ -37,7 +37,7 @@ public sealed class InstallScriptTests
         Assert.Contains("+ write /etc/systemd/system/subnetrad.service (mode 0644)", r.Out);
         Assert.Contains("+ write /etc/systemd/system/subnetra-textfile.timer (mode 0644)", r.Out);
         Assert.Contains($"{prefix}/bin/subnetrad --check --config /etc/subnetra/config.json", r.Out);
-        Assert.DoesNotContain("systemctl enable", r.Out.Replace("systemctl enable --now subnetrad; then", "", StringComparison.Ordinal));
+        Assert.DoesNotContain("systemctl enable", r.Out.Replace("2. systemctl enable --now subnetrad (it applies", "", StringComparison.Ordinal));
         Assert.False(Directory.Exists(prefix), "--dry-run created the prefix");
     }
 

@@ -35,6 +35,16 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
+    public void Unit_DaemonAppliesItsPlan_NoPlanStepAndTunablesWritable()
+    {
+        var unit = RepoFiles.ParseUnit(Unit);
+        Assert.DoesNotContain(unit, e => e.Key == "ExecStartPost");
+        Assert.DoesNotContain("print-network-plan", File.ReadAllText(Unit));
+        Assert.Equal("no", Value(unit, "Service", "ProtectKernelTunables"));
+        Assert.Contains("AF_NETLINK", Value(unit, "Service", "RestrictAddressFamilies"));
+    }
+
+    [Fact]
     public void Service_ExecStartPre_ChecksTheConfigFirst()
     {
         var pre = RepoFiles.ParseUnit(Unit).Where(e => e.Key == "ExecStartPre").Select(e => e.Value).ToList();

@@ -335,6 +335,30 @@ public sealed class NodeConfiguratorTests
     }
 
     [Fact]
+    public void Reload_SpokeRoutesChanged_HostPlanReportedAsRestartRequired()
+    {
+        var o = FakeOverlay.HubAndSpokes(1);
+        o.Start();
+        string json = FakeOverlay.SpokeJson(1).Replace("\"listen_port\": 40000,", "\"listen_port\": 40000, \"remote_routes\": [\"198.19.0.0/24\", \"198.18.64.0/24\"],");
+
+        ReloadSummary s = Reload(o.Spoke(1), json);
+
+        Assert.Equal(["network plan (local_tun_ip, routes or forwarding): the host keeps the plan applied at start"], s.RestartRequired);
+    }
+
+    [Fact]
+    public void Reload_ApplyNetworkPlanChanged_ReportedAsRestartRequired()
+    {
+        var o = FakeOverlay.HubAndSpokes(1);
+        o.Start();
+        string json = FakeOverlay.SpokeJson(1).Replace("\"listen_port\": 40000,", "\"listen_port\": 40000, \"apply_network_plan\": false,");
+
+        ReloadSummary s = Reload(o.Spoke(1), json);
+
+        Assert.Equal(["apply_network_plan true -> false"], s.RestartRequired);
+    }
+
+    [Fact]
     public void Reload_SameConfig_AllUnchangedNoHandshake()
     {
         var o = FakeOverlay.HubAndSpokes(2);

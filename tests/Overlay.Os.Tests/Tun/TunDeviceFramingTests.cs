@@ -126,7 +126,7 @@ public sealed unsafe class TunDeviceFramingTests : IDisposable
     [Fact]
     public void Read_ShortFrames_DroppedCountedAndNextPacketReturned()
     {
-        PeerSend([]);
+        PeerSend([0, 0]);
         PeerSend([0, 0, 0]);
         PeerSend([0, 0, 0, 2]);
         byte[] packet = Ipv4Packet(20);
@@ -190,5 +190,20 @@ public sealed unsafe class TunDeviceFramingTests : IDisposable
             Libc.Write(_peer, p, (nuint)n);
         }
         _utun.Read(frame, 4);
+    }
+
+    [Fact]
+    public void Read_UtunReturnsZero_ThrowsBrokenDevice()
+    {
+        // read(2) returning 0 on a utun is end of file: the device is gone and every further read
+        // returns 0 again, so counting it as a short frame and reading on spun the loop forever.
+        // On the socketpair stand-in an empty datagram is what makes read return 0.
+        PeerSend([]);
+        var frame = new byte[1600];
+        Task<Exception?> read = Task.Run(() => Record.Exception(() => _utun.Read(frame, 16)));
+        Assert.True(read.Wait(TimeSpan.FromSeconds(5)), "Read did not return on end of file");
+        var e = Assert.IsType<SystemCallException>(read.Result);
+        Assert.Contains("end of file", e.Message);
+        Assert.Equal(0, _utun.ShortFramesDropped);
     }
 }

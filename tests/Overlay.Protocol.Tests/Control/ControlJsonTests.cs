@@ -117,7 +117,7 @@ public class ControlJsonTests
         JsonElement root = doc.RootElement;
         string[] top = [.. root.EnumerateObject().Select(p => p.Name)];
         Assert.Equal(
-            ["schema_version", "version", "role", "local_id", "tun", "udp_ports", "socket", "uptime_seconds", "peers", "traffic", "drops"],
+            ["schema_version", "version", "role", "local_id", "tun", "network_plan", "udp_ports", "socket", "uptime_seconds", "peers", "traffic", "drops"],
             top);
         JsonElement never = root.GetProperty("peers")[1];
         Assert.Equal(JsonValueKind.Null, never.GetProperty("endpoint").ValueKind);
@@ -125,7 +125,7 @@ public class ControlJsonTests
         Assert.Equal(JsonValueKind.Null, never.GetProperty("last_handshake_age_seconds").ValueKind);
         string[] peerFields = [.. never.EnumerateObject().Select(p => p.Name)];
         Assert.Equal(
-            ["id", "name", "endpoint", "last_handshake_unix", "last_handshake_age_seconds", "rx_bytes", "tx_bytes", "online", "allowed_src"],
+            ["id", "name", "endpoint", "endpoint_name", "endpoint_state", "last_handshake_unix", "last_handshake_age_seconds", "rx_bytes", "tx_bytes", "online", "allowed_src"],
             peerFields);
         Assert.True(root.GetProperty("traffic").TryGetProperty("handshake_initiations_received", out _));
         // No member outside the drop-reason names may carry key material.

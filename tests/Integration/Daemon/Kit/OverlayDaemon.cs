@@ -7,8 +7,9 @@ namespace Overlay.Integration.Tests.Daemon.Kit;
 
 /// <summary>
 /// One <c>subnetrad</c> in a topology node: its config file, its tun name, the running process. Start waits for the
-/// ready banner (DESIGN.md §6) and then applies the node's network plan (<c>subnetra --print-network-plan</c>),
-/// because the daemon never configures addresses or routes itself. Restartable: Stop then Start runs a new process
+/// ready banner (DESIGN.md §6); the daemon has applied its own network plan by then (<c>apply_network_plan</c>
+/// defaults to true), so configs here carry no manual address or route step. <see cref="ApplyPlan"/> remains for
+/// configs that set <c>apply_network_plan</c> false. Restartable: Stop then Start runs a new process
 /// with the same config and control socket. Every process is tracked by the topology, so teardown ends it by PID.
 /// </summary>
 public sealed class OverlayDaemon
@@ -67,8 +68,11 @@ public sealed class OverlayDaemon
         return new OverlayDaemon(node, configPath, tun, privateUapiDirectory);
     }
 
-    /// <summary>Starts the daemon, waits for <c>[ready]</c>, then applies its network plan inside the node's namespace.</summary>
-    public async Task StartAsync(bool applyPlan = true)
+    /// <summary>
+    /// Starts the daemon and waits for <c>[ready]</c> (the daemon applies its own plan before it prints it).
+    /// <paramref name="applyPlan"/>: also run the printed plan by hand, for a config with apply_network_plan false.
+    /// </summary>
+    public async Task StartAsync(bool applyPlan = false)
     {
         if (IsRunning)
         {
