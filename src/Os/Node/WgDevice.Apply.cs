@@ -46,6 +46,9 @@ public sealed partial class WgDevice
 
     private void SetPrivateKey(byte[] sk)
     {
+        // The same key again (wg setconf / syncconf always send it) changes nothing, as in
+        // wireguard-go's SetPrivateKey: sessions stay.
+        if (SameKey(sk)) return;
         LocalIdentity old = _identity;
         _hasKey = !KeyEncoding.IsAllZero(sk);
         _identity = _hasKey ? new LocalIdentity(sk) : LocalIdentity.Generate();
@@ -64,6 +67,15 @@ public sealed partial class WgDevice
             p.Engine = Recreate(p.Engine);
         }
         old.ZeroKeys();
+    }
+
+    private bool SameKey(byte[] sk)
+    {
+        if (!_hasKey) return KeyEncoding.IsAllZero(sk);
+        var probe = new LocalIdentity(sk);   // clamps as the running identity was clamped
+        bool same = probe.PublicKey.SequenceEqual(_identity.PublicKey);
+        probe.ZeroKeys();
+        return same;
     }
 
     private WireGuardPeer Recreate(WireGuardPeer running)

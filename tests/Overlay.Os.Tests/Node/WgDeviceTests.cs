@@ -308,4 +308,19 @@ public sealed class WgDeviceTests
         Assert.Equal(130_560, text.Split('\n').Count(l => l.StartsWith("allowed_ip=", StringComparison.Ordinal)));
         Assert.EndsWith("errno=0\n\n", text);
     }
+
+    [Fact]
+    public void Apply_SamePrivateKeyAgain_SessionsKept()
+    {
+        (Dev a, Dev b) = Pair();
+        a.Tun.Inject(Packet("198.18.10.1", "198.18.10.2", "first"));
+        Pump();
+        WireGuardPeer before = a.Device.FindPeer(Convert.FromHexString(b.PublicHex))!;
+        Assert.True(before.HasSession);
+
+        Assert.Equal(0, a.Set($"private_key={a.PrivateHex}"));   // what wg syncconf sends every time
+
+        Assert.Same(before, a.Device.FindPeer(Convert.FromHexString(b.PublicHex)));
+        Assert.True(before.HasSession);
+    }
 }
