@@ -86,7 +86,7 @@ public static class AddPeerCommand
         }
         peers.Add((JsonNode)plan.HubEntry); // the non-generic Add: Add<T> is not trim-safe
         string newHub = ConfigJson.Serialize(tree);
-        var check = ConfigLoader.LoadJson(newHub, hubPath, Path.GetDirectoryName(hubPath));
+        var check = ConfigLoader.LoadJson(newHub, hubPath, Path.GetDirectoryName(hubPath), Overlay.Os.Node.RegularFileReader.Instance);
         if (!check.Success)
         {
             Fail($"the hub config with peer {plan.Id} added would not pass --check; nothing was written:");
@@ -103,7 +103,7 @@ public static class AddPeerCommand
         else
         {
             spokeText = ConfigJson.Serialize(plan.SpokeConfig);
-            var spokeCheck = ConfigLoader.LoadJson(spokeText, "(new spoke config)");
+            var spokeCheck = ConfigLoader.LoadJson(spokeText, "(new spoke config)", null, Overlay.Os.Node.RegularFileReader.Instance);
             if (!spokeCheck.Success)
             {
                 Fail("internal error: the generated spoke config does not pass --check; nothing was written:");

@@ -203,7 +203,7 @@ public static class CliCommand
     internal static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr)
     {
         var resolved = ConfigLoader.ResolvePath(cliPath);
-        var result = ConfigLoader.LoadFile(resolved.Path);
+        var result = ConfigLoader.LoadFile(resolved.Path, Overlay.Os.Node.RegularFileReader.Instance);
         foreach (string w in result.Warnings) stderr.WriteLine($"warning: {w}");
         foreach (var e in result.Errors) stderr.WriteLine(e.ToString());
         if (result.Errors.Count == 1 && result.Errors[0].Message == "config file not found")

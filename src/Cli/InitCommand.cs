@@ -55,7 +55,7 @@ public static class InitCommand
         string text = ConfigJson.Serialize(hub!);
         string full = Path.GetFullPath(r.Output);
         // The file must pass the same validation as subnetrad --check before it is written.
-        var check = ConfigLoader.LoadJson(text, full, Path.GetDirectoryName(full));
+        var check = ConfigLoader.LoadJson(text, full, Path.GetDirectoryName(full), Overlay.Os.Node.RegularFileReader.Instance);
         if (!check.Success)
         {
             foreach (var e in check.Errors) stderr.WriteLine($"subnetra init: {e}");

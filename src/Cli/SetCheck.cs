@@ -36,7 +36,7 @@ public static class SetCheck
         int failedFiles = 0;
         foreach (string path in paths)
         {
-            var result = ConfigLoader.LoadFile(path);
+            var result = ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance);
             foreach (string w in result.Warnings) stderr.WriteLine($"warning: {w}");
             foreach (var e in result.Errors) stderr.WriteLine(e.ToString());
             if (result.Config is { } c) configs.Add(c);

@@ -90,7 +90,7 @@ public static class DaemonCommand
                 return ExitOk;
             }
             var resolved = ConfigLoader.ResolvePath(pr.GetValue(configOpt));
-            var result = ConfigLoader.LoadFile(resolved.Path);
+            var result = ConfigLoader.LoadFile(resolved.Path, Overlay.Os.Node.RegularFileReader.Instance);
             foreach (string w in result.Warnings) stderr.WriteLine($"warning: {w}");
             if (!result.Success)
             {

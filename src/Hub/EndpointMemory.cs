@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Overlay.Os.Node;
 using Overlay.Protocol;
+using Overlay.Protocol.Config;
 using Overlay.Protocol.Engine;
 
 namespace Overlay.Hub;
@@ -17,20 +19,31 @@ namespace Overlay.Hub;
 /// costs nothing but a few unanswered initiations; the spoke's own timer still applies.
 ///
 /// Format: a small JSON object {"version":1,"endpoints":{"<peer id>":"ip:port"}}, written
-/// atomically (temp file + rename, mode 0600). It holds no secrets.
+/// atomically (temp file + rename, mode 0600). It holds no secrets. It is read through
+/// <see cref="RegularFileReader"/>: opened once, regular files only, at most <see cref="MaxBytes"/> + 1 bytes,
+/// so a FIFO or /dev/zero put in its place warns instead of hanging or exhausting memory.
 /// </summary>
 public sealed class EndpointMemory(string path)
 {
+    /// <summary>Longest file read: an entry is under 60 bytes, so 100,000 spokes need about 6 MB.</summary>
+    public const long MaxBytes = 16 * 1024 * 1024;
+
     public string Path { get; } = path;
 
     /// <summary>Remembered endpoints by peer id; empty when the file is missing or unreadable (never fatal).</summary>
     public IReadOnlyDictionary<int, UdpEndpoint> Load(Action<string>? warn = null)
     {
         var result = new Dictionary<int, UdpEndpoint>();
+        FileReadResult read = RegularFileReader.Instance.Read(Path, MaxBytes);
+        if (read.Status == FileReadStatus.NotFound) return result;
+        if (!read.Ok)
+        {
+            warn?.Invoke($"endpoint memory {Path} {read.Problem}; starting without it (remove it, or point SUBNETRA_STATE elsewhere)");
+            return result;
+        }
         try
         {
-            if (!File.Exists(Path)) return result;
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(Path));
+            using JsonDocument doc = JsonDocument.Parse(read.Bytes);
             if (!doc.RootElement.TryGetProperty("endpoints", out JsonElement endpoints) || endpoints.ValueKind != JsonValueKind.Object)
                 return result;
             foreach (JsonProperty e in endpoints.EnumerateObject())
@@ -40,7 +53,7 @@ public sealed class EndpointMemory(string path)
                     result[id] = UdpEndpoint.From(ep);
             }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (JsonException e)
         {
             warn?.Invoke($"endpoint memory {Path}: {e.Message}; starting without it");
         }

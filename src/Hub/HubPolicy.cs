@@ -15,6 +15,10 @@ namespace Overlay.Hub;
 /// state for 1 s (device.IsUnderLoad); with one synchronous loop there is no queue, so we
 /// count handshake messages instead: more than <see cref="HandshakesPerTurnLimit"/> in one
 /// loop turn (a full receive burst) or <see cref="HandshakesPerSecondLimit"/> in a second.
+/// Only messages the engine classified as well-formed initiations or responses with a valid
+/// mac1 are counted (<see cref="Overlay.Protocol.Engine.InboundResult.IsAuthenticHandshake"/>):
+/// junk whose first byte is 1 or 2 never reaches the X25519 work, so it must not force a
+/// cookie round on real spokes (issue 12 item 3).
 ///
 /// The hub also remembers where its spokes were last heard (<see cref="EndpointMemory"/>)
 /// and initiates to them at start, so a hub restart does not wait for the spokes' 15 s

@@ -50,6 +50,26 @@ public class CheckCommandTests
         foreach (var f in json) Assert.True(File.Exists(Path.ChangeExtension(f, ".expect")), f);
     }
 
+    [Theory]
+    [InlineData("fifo", "is a FIFO (named pipe), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
+    [InlineData("link-to-zero", "which is a character device, not a regular file")]
+    public void Check_SpecialFileConfig_ExitsTwoWithoutHangingOrExhaustingMemory(string kind, string problem)
+    {
+        using var files = new Overlay.Tests.Fakes.SpecialFiles();
+        string path = kind switch
+        {
+            "fifo" => files.Fifo("config.json"),
+            "link-to-zero" => files.SymlinkTo("/dev/zero", "config.json"),
+            _ => kind,
+        };
+        var r = Overlay.Tests.Fakes.SpecialFiles.WithinTenSeconds(() => Harness.Daemon("--check", "--config", path));
+        Assert.Equal(2, r.Exit);
+        Assert.Contains($"{path}: ", r.Err);
+        Assert.Contains(problem, r.Err);
+        Assert.Contains("point --config or SUBNETRA_CONFIG at the JSON config file itself", r.Err);
+    }
+
     [Fact]
     public void Check_MissingExplicitConfig_ExitsTwo()
     {

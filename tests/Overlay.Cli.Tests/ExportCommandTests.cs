@@ -18,7 +18,7 @@ public class ExportCommandTests
     }
 
     private static OverlayConfig Load(string example) =>
-        ConfigLoader.LoadFile(Path.Combine(Harness.Examples, example)).Config!;
+        ConfigLoader.LoadFile(Path.Combine(Harness.Examples, example), Overlay.Os.Node.RegularFileReader.Instance).Config!;
 
     private static (WgQuickParser.Section Iface, WgQuickParser.Section Peer) ParseTwoSections(string text)
     {

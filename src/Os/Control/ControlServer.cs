@@ -11,8 +11,14 @@ namespace Overlay.Os.Control;
 /// <summary>Tuning for <see cref="ControlServer"/>; the defaults suit a daemon.</summary>
 public sealed class ControlServerOptions
 {
-    /// <summary>A connection with no complete request for this long is closed. Default 60 s.</summary>
-    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>
+    /// Absolute deadline for each request: from the moment the server waits for a request (a new connection,
+    /// or the previous reply sent) the complete line must arrive, and the reply be taken, within this time,
+    /// or the connection is closed. Bytes arriving do not extend it, so a client trickling one byte at a time
+    /// cannot hold one of the <see cref="MaxConnections"/> slots (issue 12 item 7). The handler's own run time
+    /// is not counted. Default 10 s.
+    /// </summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Connections served at once; one more gets an error reply and is closed. Default 16.</summary>
     public int MaxConnections { get; init; } = 16;
@@ -108,10 +114,10 @@ public sealed class ControlServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket, CancellationToken stop)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         await UsePipesAsync(socket, async (reader, writer) =>
         {
-            if (!await ServeRequestsAsync(reader, writer, idle, stop).ConfigureAwait(false))
+            if (!await ServeRequestsAsync(reader, writer, deadline, stop).ConfigureAwait(false))
             {
                 await CloseGracefullyAsync(socket, reader, stop).ConfigureAwait(false);
             }
@@ -146,17 +152,18 @@ public sealed class ControlServer : IAsyncDisposable
     /// Serves requests until the client closes (true) or a line is too long (false: the
     /// error reply is sent and every byte read so far consumed; the caller closes).
     /// </summary>
-    private async Task<bool> ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource idle, CancellationToken stop)
+    private async Task<bool> ServeRequestsAsync(PipeReader reader, PipeWriter writer, CancellationTokenSource deadline, CancellationToken stop)
     {
+        // Armed once per request, never per read: see ControlServerOptions.RequestTimeout.
+        deadline.CancelAfter(_options.RequestTimeout);
         while (true)
         {
-            idle.CancelAfter(_options.IdleTimeout);
-            ReadResult read = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
+            ReadResult read = await reader.ReadAsync(deadline.Token).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = read.Buffer;
 
             while (TryTakeLine(ref buffer, out ReadOnlySequence<byte> line))
             {
-                if (!await AnswerLineAsync(line, writer, idle, stop).ConfigureAwait(false))
+                if (!await AnswerLineAsync(line, writer, deadline, stop).ConfigureAwait(false))
                 {
                     reader.AdvanceTo(read.Buffer.End);
                     return false;
@@ -165,7 +172,7 @@ public sealed class ControlServer : IAsyncDisposable
 
             if (buffer.Length > ControlJson.MaxLineBytes)
             {
-                await ReplyAsync(writer, LineTooLong(), stop).ConfigureAwait(false);
+                await ReplyAsync(writer, LineTooLong(), deadline.Token).ConfigureAwait(false);
                 reader.AdvanceTo(read.Buffer.End);
                 return false;
             }
@@ -174,7 +181,7 @@ public sealed class ControlServer : IAsyncDisposable
             {
                 // The client shut down its side; a last request without '\n' still counts
                 // (`printf '{"command":"status"}' | nc -U` is a fair way to ask).
-                if (!buffer.IsEmpty) await AnswerLineAsync(buffer, writer, idle, stop).ConfigureAwait(false);
+                if (!buffer.IsEmpty) await AnswerLineAsync(buffer, writer, deadline, stop).ConfigureAwait(false);
                 return true;
             }
             reader.AdvanceTo(buffer.Start, buffer.End);
@@ -182,15 +189,16 @@ public sealed class ControlServer : IAsyncDisposable
     }
 
     /// <summary>Answers one line; false when the connection must be closed afterwards.</summary>
-    private async ValueTask<bool> AnswerLineAsync(ReadOnlySequence<byte> line, PipeWriter writer, CancellationTokenSource idle, CancellationToken stop)
+    private async ValueTask<bool> AnswerLineAsync(ReadOnlySequence<byte> line, PipeWriter writer, CancellationTokenSource deadline, CancellationToken stop)
     {
         // The limit is on what the client sent, blanks included, so it cannot be dodged by padding.
         if (line.Length > ControlJson.MaxLineBytes)
         {
-            await ReplyAsync(writer, LineTooLong(), stop).ConfigureAwait(false);
+            await ReplyAsync(writer, LineTooLong(), deadline.Token).ConfigureAwait(false);
             return false;
         }
         line = TrimLine(line);
+        // A blank line is no request: it does not restart the deadline.
         if (line.IsEmpty) return true;
 
         ControlResponse response;
@@ -200,11 +208,15 @@ public sealed class ControlServer : IAsyncDisposable
         }
         else
         {
-            // The idle clock measures the client, not the handler.
-            idle.CancelAfter(Timeout.InfiniteTimeSpan);
+            // The deadline measures the client, not the handler.
+            deadline.CancelAfter(Timeout.InfiniteTimeSpan);
             response = await InvokeHandlerAsync(request, stop).ConfigureAwait(false);
+            // The reply must be taken in time too: a client that never reads cannot park a slot on a full socket.
+            deadline.CancelAfter(_options.RequestTimeout);
         }
-        await ReplyAsync(writer, response, stop).ConfigureAwait(false);
+        await ReplyAsync(writer, response, deadline.Token).ConfigureAwait(false);
+        // The next request gets a deadline of its own.
+        deadline.CancelAfter(_options.RequestTimeout);
         return true;
     }
 

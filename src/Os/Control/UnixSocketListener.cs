@@ -69,6 +69,7 @@ internal sealed class UnixSocketListener : IAsyncDisposable
     private readonly Task _acceptLoop;
     private long _nextConnectionId;
     private int _activeConnections;
+    private int _refusingConnections;
     private int _disposed;
 
     /// <summary>Absolute path of the bound socket file.</summary>
@@ -265,36 +266,46 @@ internal sealed class UnixSocketListener : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Credentials first, then the cap: a connection from a user who may not use the socket is refused
+    /// without taking one of the <see cref="UnixSocketListenerOptions.MaxConnections"/> slots, so other
+    /// users' connections cannot lock out root and the daemon's user (issue 12 item 7). Refusals have their
+    /// own cap of the same size; past it a refused connection is closed without a reply.
+    /// </summary>
     private async Task RunConnectionAsync(Socket socket)
     {
-        int active = Interlocked.Increment(ref _activeConnections);
         CancellationToken stop = _stop.Token;
+        bool countedActive = false, countedRefusing = false;
         try
         {
-            if (active > _options.MaxConnections)
-            {
-                await _refuse(socket, new UnixSocketRefusal(TooMany: true, null, 0), stop).ConfigureAwait(false);
-            }
-            else if (!PeerCredentials.TryGetPeerUid(socket, out uint uid, out string? error))
-            {
-                await _refuse(socket, new UnixSocketRefusal(TooMany: false, error, 0), stop).ConfigureAwait(false);
-            }
+            UnixSocketRefusal? refusal = null;
+            if (!PeerCredentials.TryGetPeerUid(socket, out uint uid, out string? error))
+                refusal = new UnixSocketRefusal(TooMany: false, error, 0);
             else if (!PeerCredentials.IsAuthorized(uid, _daemonUid))
+                refusal = new UnixSocketRefusal(TooMany: false, null, uid);
+
+            if (refusal is { } denied)
             {
-                await _refuse(socket, new UnixSocketRefusal(TooMany: false, null, uid), stop).ConfigureAwait(false);
+                countedRefusing = true;
+                if (Interlocked.Increment(ref _refusingConnections) <= _options.MaxConnections)
+                    await _refuse(socket, denied, stop).ConfigureAwait(false);
+                return;
             }
+
+            countedActive = true;
+            if (Interlocked.Increment(ref _activeConnections) > _options.MaxConnections)
+                await _refuse(socket, new UnixSocketRefusal(TooMany: true, null, 0), stop).ConfigureAwait(false);
             else
-            {
                 await _serve(socket, stop).ConfigureAwait(false);
-            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {
-            // Idle timeout, server stop, or the client went away: nothing to tell it, just close.
+            // Request deadline, server stop, or the client went away: nothing to tell it, just close.
         }
         finally
         {
-            Interlocked.Decrement(ref _activeConnections);
+            if (countedActive) Interlocked.Decrement(ref _activeConnections);
+            if (countedRefusing) Interlocked.Decrement(ref _refusingConnections);
             try
             {
                 socket.Shutdown(SocketShutdown.Both);

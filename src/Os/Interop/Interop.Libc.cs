@@ -38,6 +38,9 @@ internal static unsafe partial class Libc
     internal const short POLLERR = 0x8;
     internal const short POLLHUP = 0x10;
     internal const short POLLNVAL = 0x20;
+    // File types, the S_IFMT bits of st_mode (sys/stat.h; the same on Linux and macOS).
+    internal const int S_IFMT = 0xF000, S_IFIFO = 0x1000, S_IFCHR = 0x2000, S_IFDIR = 0x4000,
+        S_IFBLK = 0x6000, S_IFREG = 0x8000, S_IFLNK = 0xA000, S_IFSOCK = 0xC000;
 
     /// <summary>struct pollfd (poll.h): 8 bytes on both OSes.</summary>
     [StructLayout(LayoutKind.Sequential)]

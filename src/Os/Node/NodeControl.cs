@@ -172,7 +172,7 @@ public sealed class NodeControl
         try
         {
             string path = _host.Config.SourcePath;
-            ConfigLoadResult result = ConfigLoader.LoadFile(path);
+            ConfigLoadResult result = ConfigLoader.LoadFile(path, RegularFileReader.Instance);
             if (!result.Success)
             {
                 return ControlResponse.Failure(

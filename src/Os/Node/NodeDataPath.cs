@@ -32,6 +32,7 @@ public sealed class NodeDataPath : IWireGuardOutput
     public const int MaxBatchesPerTurn = 8;
 
     private readonly WireGuardEngine _wg;
+    private readonly int _localId;
     // Replaced together by SetRouting on the loop thread, between packets (never during one).
     private ForwardingTable _table;
     private WireGuardPeer?[] _byIndex;
@@ -70,6 +71,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         _deliverInboundToTun = policy.DeliversInboundToTun;
         _table = setup.Table;
         _wg = new WireGuardEngine(time, Counters, this) { Mtu = setup.Mtu };
+        _localId = setup.LocalId;
         // Frames fit the largest datagram any node of the overlay may send (a peer's MTU can
         // exceed ours), not just our own MTU: a smaller frame would truncate and silently lose
         // full-size packets from peers with a larger MTU (review finding).
@@ -92,6 +94,8 @@ public sealed class NodeDataPath : IWireGuardOutput
     public WireGuardPeer AddPeer(NodePeerSetup p)
     {
         WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
+        // Every link gets a link hint (docs/link-hint.md): harmless to a stock peer, O(1) selection at ours.
+        _wg.EnableLinkHint(peer, _localId);
         peer.Tag = new NodePeer(p.AllowedSources);
         _byId[p.Id] = peer;
         return peer;
@@ -253,11 +257,12 @@ public sealed class NodeDataPath : IWireGuardOutput
         Counters.UdpRxBytes += length;
         _currentSocket = socket;
         _currentSource = source;
-        if (length > 0 && frame[0] is 1 or 2) _policy.OnHandshakeMessage(this);
-
         _inDatagram = true;
         InboundResult r = _wg.ProcessDatagram(frame[..length], source);
         _inDatagram = false;
+        // Load is counted after classification: only well-formed initiations and responses with a valid
+        // mac1 count, so junk whose first byte is 1 or 2 cannot put the hub under load (issue 12 item 3).
+        if (r.IsAuthenticHandshake) _policy.OnHandshakeMessage(this);
         if (r.Kind != InboundKind.Data) return;
 
         WireGuardPeer from = r.Peer!;

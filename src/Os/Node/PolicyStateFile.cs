@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using Overlay.Os.Interop;
+using Overlay.Protocol.Config;
 using Overlay.Protocol.Control;
 using Overlay.Protocol.Routing;
 
@@ -19,12 +20,6 @@ namespace Overlay.Os.Node;
 public static partial class PolicyStateFile
 {
     public const string EnvironmentVariable = "SUBNETRA_STATE";
-
-#if OVERLAY_MACOS
-    public const string DefaultDirectory = "/var/db/subnetra";
-#else
-    public const string DefaultDirectory = "/var/lib/subnetra";
-#endif
 
     /// <summary>Longest state file read (a rule is under 100 bytes).</summary>
     public const long MaxBytes = 16 * 1024 * 1024;
@@ -99,19 +94,29 @@ public static partial class PolicyStateFile
     {
         var problems = new List<string>();
         errors = problems;
-        if (!File.Exists(path)) return [];
+        FileReadResult read = RegularFileReader.Instance.Read(path, MaxBytes);
+        switch (read.Status)
+        {
+            case FileReadStatus.Ok:
+                break;
+            case FileReadStatus.NotFound:
+                return [];
+            case FileReadStatus.NotRegular:
+                problems.Add($"{path}: state file {read.Problem}; remove it (`subnetra save` writes a new one) or point {EnvironmentVariable} at a regular file");
+                return [];
+            case FileReadStatus.TooLarge:
+                problems.Add($"{path}: state file {read.Problem}");
+                return [];
+            default:
+                problems.Add($"{path}: cannot read state file: it {read.Problem}");
+                return [];
+        }
         PolicyStateDocument? doc;
         try
         {
-            var info = new FileInfo(path);
-            if (info.Length > MaxBytes)
-            {
-                problems.Add($"{path}: state file is {info.Length} bytes; the limit is {MaxBytes}");
-                return [];
-            }
-            doc = JsonSerializer.Deserialize(File.ReadAllBytes(path), ControlJson.PolicyState);
+            doc = JsonSerializer.Deserialize(read.Bytes, ControlJson.PolicyState);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or JsonException)
+        catch (JsonException e)
         {
             problems.Add($"{path}: cannot read state file: {e.Message}");
             return [];

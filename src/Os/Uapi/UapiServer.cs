@@ -31,7 +31,15 @@ public sealed class UapiServer : IAsyncDisposable
     public const int MaxSetLines = 2_000_000;
 
     private const int MaxConnections = 16;
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Absolute deadline per request (the op line, its lines up to the empty one, and taking the reply),
+    /// armed once per request and never extended by arriving bytes, so slow clients cannot hold the
+    /// 16 slots (issue 12 item 7). <c>wg show</c> sends its request at once.
+    /// </summary>
+    internal static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly TimeSpan _requestTimeout;
 
     private readonly Func<CancellationToken, Task<UapiDevice>> _snapshot;
     private readonly Action<string> _log;
@@ -40,10 +48,11 @@ public sealed class UapiServer : IAsyncDisposable
 
     public string SocketPath => _listener.SocketPath;
 
-    private UapiServer(Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log)
+    private UapiServer(Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log, TimeSpan requestTimeout)
     {
         _snapshot = snapshot;
         _log = log;
+        _requestTimeout = requestTimeout;
     }
 
     /// <summary>
@@ -51,7 +60,10 @@ public sealed class UapiServer : IAsyncDisposable
     /// when the directory cannot be created, the path is too long, or another process serves it.
     /// </summary>
     public static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string>? log = null) =>
-        Start(socketPath, snapshot, null, log);
+        Start(socketPath, snapshot, log, DefaultRequestTimeout);
+
+    internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string>? log, TimeSpan requestTimeout) =>
+        Start(socketPath, snapshot, null, log, requestTimeout);
 
     /// <summary>
     /// As <see cref="Start(string, Func{CancellationToken, Task{UapiDevice}}, Action{string}?)"/>, with a
@@ -59,11 +71,15 @@ public sealed class UapiServer : IAsyncDisposable
     /// returns 0 or a positive errno, which is sent negative as wireguard-go does.
     /// </summary>
     public static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
-        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log = null)
+        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log = null) =>
+        Start(socketPath, snapshot, set, log, DefaultRequestTimeout);
+
+    internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
+        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var server = new UapiServer(snapshot, log ?? (_ => { })) { _set = set };
+        var server = new UapiServer(snapshot, log ?? (_ => { }), requestTimeout) { _set = set };
         // wg runs as root; wireguard-go binds under umask 077 and the listener makes the socket 0600.
         server._listener = UnixSocketListener.Start(socketPath, new UnixSocketListenerOptions
         {
@@ -92,12 +108,12 @@ public sealed class UapiServer : IAsyncDisposable
 
     private async Task ServeAsync(Socket socket, CancellationToken stop)
     {
-        using var idle = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stop);
         var stream = new NetworkStream(socket, ownsSocket: false);
         PipeReader reader = PipeReader.Create(stream, new StreamPipeReaderOptions(leaveOpen: true));
         try
         {
-            await ServeRequestsAsync(reader, stream, idle, stop).ConfigureAwait(false);
+            await ServeRequestsAsync(reader, stream, deadline, stop).ConfigureAwait(false);
         }
         finally
         {
@@ -106,38 +122,44 @@ public sealed class UapiServer : IAsyncDisposable
         }
     }
 
-    private async Task ServeRequestsAsync(PipeReader reader, NetworkStream stream, CancellationTokenSource idle, CancellationToken stop)
+    private async Task ServeRequestsAsync(PipeReader reader, NetworkStream stream, CancellationTokenSource deadline, CancellationToken stop)
     {
         while (true)
         {
-            string? op = await ReadLineAsync(reader, idle).ConfigureAwait(false);
+            // One deadline for the whole request and its reply (see DefaultRequestTimeout).
+            deadline.CancelAfter(_requestTimeout);
+            string? op = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false);
             if (op is null) return;
             switch (op)
             {
                 case "get=1":
                     // wireguard-go requires the empty line right after get=1.
-                    if (await ReadLineAsync(reader, idle).ConfigureAwait(false) is not "") return;
-                    await WriteAsync(stream, await GetReplyAsync(stop).ConfigureAwait(false)).ConfigureAwait(false);
+                    if (await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false) is not "") return;
+                    await WriteGetReplyAsync(stream, deadline, stop).ConfigureAwait(false);
                     break;
                 case "set=1" when _set is not null:
                     var lines = new List<string>();
                     string? l;
-                    while ((l = await ReadLineAsync(reader, idle).ConfigureAwait(false)) is { Length: > 0 })
+                    while ((l = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
                     {
                         if (lines.Count == MaxSetLines) { _log($"UAPI set longer than {MaxSetLines} lines; closing the connection"); return; }
                         lines.Add(l);
                     }
                     if (l is null) return;
-                    await WriteAsync(stream, UapiText.SetError(await SetAsync(lines, stop).ConfigureAwait(false))).ConfigureAwait(false);
+                    // Applying runs on the packet loop: its time is the node's, not the client's.
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                    int errno = await SetAsync(lines, stop).ConfigureAwait(false);
+                    deadline.CancelAfter(_requestTimeout);
+                    await WriteAsync(stream, UapiText.SetError(errno), deadline.Token).ConfigureAwait(false);
                     break;
                 case "set=1":
                     string? line;
-                    while ((line = await ReadLineAsync(reader, idle).ConfigureAwait(false)) is { Length: > 0 })
+                    while ((line = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
                     {
                     }
                     if (line is null) return;
                     _log("refused a UAPI set (wg set / wg setconf): configuration comes from the JSON config; edit it and run 'subnetra reload'");
-                    await WriteAsync(stream, UapiText.SetError(UapiText.EPERM)).ConfigureAwait(false);
+                    await WriteAsync(stream, UapiText.SetError(UapiText.EPERM), deadline.Token).ConfigureAwait(false);
                     break;
                 default:
                     _log($"unknown UAPI operation '{(op.Length > 32 ? op[..32] + "..." : op)}'; closing the connection");
@@ -164,41 +186,41 @@ public sealed class UapiServer : IAsyncDisposable
         }
     }
 
-    private async Task<string> GetReplyAsync(CancellationToken stop)
+    /// <summary>
+    /// The get reply holds the private key and every PSK: it is formatted as bytes into a pooled buffer
+    /// that is zeroed once written (or when the write fails), and never becomes a string.
+    /// </summary>
+    private async Task WriteGetReplyAsync(NetworkStream stream, CancellationTokenSource deadline, CancellationToken stop)
     {
+        using var reply = new SecretReplyBuffer();
+        // The snapshot runs on the packet loop: its time is the node's, not the client's.
+        deadline.CancelAfter(Timeout.InfiniteTimeSpan);
         try
         {
             using UapiDevice device = await _snapshot(stop).ConfigureAwait(false);
-            return UapiText.FormatGet(device);
+            UapiText.FormatGet(device, reply);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             _log($"UAPI get failed: {ex.Message}");
-            return UapiText.GetError(UapiText.EIO);
+            deadline.CancelAfter(_requestTimeout);
+            await WriteAsync(stream, UapiText.GetError(UapiText.EIO), deadline.Token).ConfigureAwait(false);
+            return;
         }
+        deadline.CancelAfter(_requestTimeout);
+        await stream.WriteAsync(reply.Written, deadline.Token).ConfigureAwait(false);
     }
 
-    private static async Task WriteAsync(NetworkStream stream, string text)
-    {
-        byte[] bytes = Encoding.ASCII.GetBytes(text);
-        try
-        {
-            await stream.WriteAsync(bytes).ConfigureAwait(false);
-        }
-        finally
-        {
-            // The get reply may hold private and preshared keys.
-            Array.Clear(bytes);
-        }
-    }
+    /// <summary>Replies without key material (errors).</summary>
+    private static async Task WriteAsync(NetworkStream stream, string text, CancellationToken deadline) =>
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(text), deadline).ConfigureAwait(false);
 
     /// <summary>Next line without '\n' (and a trailing '\r'); null at end of stream or when a line is too long.</summary>
-    private static async Task<string?> ReadLineAsync(PipeReader reader, CancellationTokenSource idle)
+    private static async Task<string?> ReadLineAsync(PipeReader reader, CancellationToken deadline)
     {
-        idle.CancelAfter(IdleTimeout);
         while (true)
         {
-            ReadResult read = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
+            ReadResult read = await reader.ReadAsync(deadline).ConfigureAwait(false);
             ReadOnlySequence<byte> buffer = read.Buffer;
             SequencePosition? newline = buffer.PositionOf((byte)'\n');
             if (newline is { } nl)

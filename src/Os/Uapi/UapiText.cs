@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text;
-using Overlay.Protocol.Config;
 
 namespace Overlay.Os.Uapi;
 
@@ -23,20 +21,25 @@ public static class UapiText
     /// when non-zero), then per peer public_key, preshared_key, protocol_version=1, endpoint
     /// (when known), last_handshake_time_sec/nsec (absolute Unix time, 0 = never), tx_bytes,
     /// rx_bytes, persistent_keepalive_interval, one allowed_ip per prefix; then errno=0 and
-    /// the terminating empty line.
+    /// the terminating empty line. Written into <paramref name="reply"/>, a pooled buffer the caller
+    /// disposes (zeroes) after sending: the keys never pass through a string.
     /// </summary>
-    public static string FormatGet(UapiDevice device)
+    public static void FormatGet(UapiDevice device, SecretReplyBuffer reply)
     {
-        var w = new StringBuilder(256 + 320 * device.Peers.Count);
-        if (device.PrivateKey is { } sk && sk.AsSpan().ContainsAnyExcept((byte)0)) Line(w, "private_key", KeyEncoding.ToHex(sk));
-        if (device.ListenPort != 0) Line(w, "listen_port", Num(device.ListenPort));
-        if (device.Fwmark != 0) Line(w, "fwmark", Num(device.Fwmark));
+        if (device.PrivateKey is { } sk && sk.AsSpan().ContainsAnyExcept((byte)0)) KeyLine(reply, "private_key="u8, sk);
+        if (device.ListenPort != 0) NumberLine(reply, "listen_port="u8, device.ListenPort);
+        if (device.Fwmark != 0) NumberLine(reply, "fwmark="u8, device.Fwmark);
         foreach (UapiPeer p in device.Peers)
         {
-            Line(w, "public_key", KeyEncoding.ToHex(p.PublicKey));
-            Line(w, "preshared_key", KeyEncoding.ToHex(p.PresharedKey));
-            Line(w, "protocol_version", "1");
-            if (p.Endpoint is { Length: > 0 } ep) Line(w, "endpoint", ep);
+            KeyLine(reply, "public_key="u8, p.PublicKey);
+            KeyLine(reply, "preshared_key="u8, p.PresharedKey);
+            reply.Append("protocol_version=1\n"u8);
+            if (p.Endpoint is { Length: > 0 } ep)
+            {
+                reply.Append("endpoint="u8);
+                reply.Append(ep);
+                reply.Append("\n"u8);
+            }
             long sec = 0, nsec = 0;
             if (p.LastHandshake is { } hs)
             {
@@ -44,15 +47,19 @@ public static class UapiText
                 sec = ticks / TimeSpan.TicksPerSecond;
                 nsec = ticks % TimeSpan.TicksPerSecond * 100;
             }
-            Line(w, "last_handshake_time_sec", Num(sec));
-            Line(w, "last_handshake_time_nsec", Num(nsec));
-            Line(w, "tx_bytes", Num(p.TxBytes));
-            Line(w, "rx_bytes", Num(p.RxBytes));
-            Line(w, "persistent_keepalive_interval", Num(p.PersistentKeepaliveInterval));
-            foreach (string prefix in p.AllowedIps) Line(w, "allowed_ip", prefix);
+            NumberLine(reply, "last_handshake_time_sec="u8, sec);
+            NumberLine(reply, "last_handshake_time_nsec="u8, nsec);
+            NumberLine(reply, "tx_bytes="u8, p.TxBytes);
+            NumberLine(reply, "rx_bytes="u8, p.RxBytes);
+            NumberLine(reply, "persistent_keepalive_interval="u8, p.PersistentKeepaliveInterval);
+            foreach (string prefix in p.AllowedIps)
+            {
+                reply.Append("allowed_ip="u8);
+                reply.Append(prefix);
+                reply.Append("\n"u8);
+            }
         }
-        w.Append("errno=0\n\n");
-        return w.ToString();
+        reply.Append("errno=0\n\n"u8);
     }
 
     /// <summary>
@@ -68,7 +75,19 @@ public static class UapiText
     /// </summary>
     public static string SetError(int errno) => $"errno={Num(-errno)}\n\n";
 
-    private static void Line(StringBuilder w, string key, string value) => w.Append(key).Append('=').Append(value).Append('\n');
+    private static void KeyLine(SecretReplyBuffer reply, ReadOnlySpan<byte> keyEquals, ReadOnlySpan<byte> key)
+    {
+        reply.Append(keyEquals);
+        reply.AppendHex(key);
+        reply.Append("\n"u8);
+    }
+
+    private static void NumberLine(SecretReplyBuffer reply, ReadOnlySpan<byte> keyEquals, long value)
+    {
+        reply.Append(keyEquals);
+        reply.Append(value);
+        reply.Append("\n"u8);
+    }
 
     private static string Num(long v) => v.ToString(CultureInfo.InvariantCulture);
 }

@@ -14,8 +14,14 @@ namespace Overlay.Protocol.Config;
 /// </summary>
 public static class ConfigLoader
 {
-    /// <summary>Files larger than this are refused before parsing (a config is a few KiB).</summary>
-    public const long MaxFileBytes = 1024 * 1024;
+    /// <summary>
+    /// Files larger than this are refused before parsing. A hub's config grows by about 140 bytes per link,
+    /// so a 100,000-link hub is about 14 MB; 16 MiB leaves room and still stops a runaway file early.
+    /// </summary>
+    public const long MaxFileBytes = 16 * 1024 * 1024;
+
+    /// <summary>Longest private_key_file read: a key file is 45 bytes (44 base64 characters and a newline).</summary>
+    public const long MaxKeyFileBytes = 4096;
 
     public const string EnvironmentVariable = "SUBNETRA_CONFIG";
     public const string SystemDefaultPath = "/etc/subnetra/config.json";
@@ -42,36 +48,27 @@ public static class ConfigLoader
         return new(SystemDefaultPath, ConfigPathSource.SystemDefault);
     }
 
-    /// <summary>Loads and validates a config file. Never throws for bad input; see <see cref="ConfigLoadResult.Errors"/>.</summary>
-    public static ConfigLoadResult LoadFile(string path)
+    /// <summary>
+    /// Loads and validates a config file, read through <paramref name="files"/> (opened once, regular files
+    /// only, at most <see cref="MaxFileBytes"/> + 1 bytes read). Never throws for bad input; see
+    /// <see cref="ConfigLoadResult.Errors"/>. The daemon runs the same loader at start, on SIGHUP and on reload.
+    /// </summary>
+    public static ConfigLoadResult LoadFile(string path, IRegularFileReader files)
     {
         string full = Path.GetFullPath(path);
         var fail = (string msg) => new ConfigLoadResult(null, [new ConfigError(full, "", msg)], []);
-        FileInfo info;
-        try
+        FileReadResult read = files.Read(full, MaxFileBytes);
+        return read.Status switch
         {
-            info = new FileInfo(full);
-            if (Directory.Exists(full)) return fail("is a directory, not a config file");
-            if (!info.Exists) return fail("config file not found");
-            if (info.Length > MaxFileBytes) return fail($"config file is {info.Length} bytes; the limit is {MaxFileBytes}");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
-        {
-            return fail($"cannot read config file: {e.Message}");
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(full);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Security.SecurityException)
-        {
-            return fail($"cannot read config file: {e.Message}");
-        }
-        // Without this an empty file is reported as a JSON syntax error at line 1, column 1.
-        if (IsBlank(bytes)) return fail("file is empty: write a config (docs/config.md), or create a hub config with 'subnetra init'");
-        return LoadBytes(bytes, full, Path.GetDirectoryName(full) ?? "/");
+            FileReadStatus.Ok when IsBlank(read.Bytes) =>
+                // Without this an empty file is reported as a JSON syntax error at line 1, column 1.
+                fail("file is empty: write a config (docs/config.md), or create a hub config with 'subnetra init'"),
+            FileReadStatus.Ok => LoadBytes(read.Bytes!, full, Path.GetDirectoryName(full) ?? "/", files),
+            FileReadStatus.NotFound => fail("config file not found"),
+            FileReadStatus.NotRegular => fail($"{read.Problem}; point --config or SUBNETRA_CONFIG at the JSON config file itself"),
+            FileReadStatus.TooLarge => fail($"config file {read.Problem} (about 140 bytes per link: 100,000 links fit); split the deployment or remove unused entries"),
+            _ => fail($"cannot read config file: it {read.Problem}"),
+        };
     }
 
     /// <summary>Nothing but whitespace (and a UTF-8 BOM).</summary>
@@ -85,10 +82,11 @@ public static class ConfigLoader
 
     /// <summary>
     /// Loads a config from JSON text (tests, tools). <paramref name="displayName"/> names it in
-    /// errors; <paramref name="baseDirectory"/> anchors a relative private_key_file.
+    /// errors; <paramref name="baseDirectory"/> anchors a relative private_key_file, which is read
+    /// through <paramref name="files"/> (without one, private_key_file is an error).
     /// </summary>
-    public static ConfigLoadResult LoadJson(string json, string displayName, string? baseDirectory = null) =>
-        LoadBytes(System.Text.Encoding.UTF8.GetBytes(json), displayName, baseDirectory ?? Directory.GetCurrentDirectory());
+    public static ConfigLoadResult LoadJson(string json, string displayName, string? baseDirectory = null, IRegularFileReader? files = null) =>
+        LoadBytes(System.Text.Encoding.UTF8.GetBytes(json), displayName, baseDirectory ?? Directory.GetCurrentDirectory(), files);
 
     /// <summary>
     /// Options matching the M.E.Configuration.Json provider, so both readers accept the same files.
@@ -104,24 +102,62 @@ public static class ConfigLoader
     /// token kind of every path), because the provider turns 5, "5" and true into the same kind
     /// of text and a quoted number must be an error (issue 2).
     /// </summary>
-    private static ConfigLoadResult LoadBytes(byte[] bytes, string displayName, string baseDirectory)
+    private static ConfigLoadResult LoadBytes(byte[] bytes, string displayName, string baseDirectory, IRegularFileReader? files)
     {
         IConfigurationRoot root;
         Dictionary<string, JsonValueKind> kinds;
         try
         {
-            root = new ConfigurationBuilder().AddJsonStream(new MemoryStream(bytes, writable: false)).Build();
             // Parse(Stream) skips a UTF-8 BOM, as the provider's reader does.
             using var doc = JsonDocument.Parse(new MemoryStream(bytes, writable: false), KindReaderOptions);
+            // Text that is valid JSON but not valid Unicode ("\ud800") makes the provider throw while it
+            // flattens the tree; find it first so it is an ordinary error that names the key.
+            var invalid = new List<ConfigError>();
+            FindInvalidText(doc.RootElement, "", displayName, invalid);
+            if (invalid.Count > 0) return new ConfigLoadResult(null, invalid, []);
+            root = new ConfigurationBuilder().AddJsonStream(new MemoryStream(bytes, writable: false)).Build();
             kinds = JsonKinds(doc.RootElement);
         }
         catch (Exception e) when (e is InvalidDataException or FormatException or JsonException)
         {
             return new ConfigLoadResult(null, [DescribeLoadFailure(displayName, e)], []);
         }
-        var v = new ConfigValidator(displayName, baseDirectory);
+        var v = new ConfigValidator(displayName, baseDirectory, files);
         var config = v.Run(ConfigNode.FromConfiguration(root, kinds));
         return new ConfigLoadResult(config, v.Errors, v.Warnings);
+    }
+
+    private const string InvalidTextMessage =
+        "is not valid Unicode text: it holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair); remove or fix the escape";
+
+    /// <summary>Reports every string value and key that cannot become .NET text (a lone surrogate escape).</summary>
+    private static void FindInvalidText(JsonElement e, string path, string file, List<ConfigError> errors)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                try { _ = e.GetString(); }
+                catch (InvalidOperationException) { errors.Add(new ConfigError(file, path, InvalidTextMessage)); }
+                break;
+            case JsonValueKind.Object:
+                foreach (JsonProperty p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; }
+                    catch (InvalidOperationException)
+                    {
+                        errors.Add(new ConfigError(file, path, "a key " + InvalidTextMessage));
+                        continue;
+                    }
+                    FindInvalidText(p.Value, path.Length > 0 ? path + "." + name : name, file, errors);
+                }
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (JsonElement item in e.EnumerateArray())
+                    FindInvalidText(item, $"{path}[{(i++).ToString(System.Globalization.CultureInfo.InvariantCulture)}]", file, errors);
+                break;
+        }
     }
 
     /// <summary>

@@ -37,25 +37,53 @@ internal sealed partial class ConfigValidator
         return key;
     }
 
-    /// <summary>The trimmed text of a key file relative to the config's directory; null (and an error) when unreadable.</summary>
+    /// <summary>
+    /// The trimmed text of a key file relative to the config's directory, read through the node's
+    /// <see cref="IRegularFileReader"/> (regular files only, at most 4 KiB); null (and an error) when unreadable.
+    /// </summary>
     private string? ReadKeyFile(string path, string file)
     {
         string full = Path.GetFullPath(file, _baseDirectory);
+        if (_files is null) { Error(path, $"cannot read {full}: this config was not loaded from a file"); return null; }
+        FileReadResult read = _files.Read(full, ConfigLoader.MaxKeyFileBytes);
+        switch (read.Status)
+        {
+            case FileReadStatus.Ok:
+                break;
+            case FileReadStatus.NotFound:
+                Error(path, $"file not found: {full}");
+                return null;
+            case FileReadStatus.NotRegular:
+                Error(path, $"{full} {read.Problem}; point private_key_file at a file holding the key (`subnetra genkey > node.key`)");
+                return null;
+            case FileReadStatus.TooLarge:
+                Error(path, $"{full} is too large to be a key file ({read.Problem}); it should hold one 44-character key");
+                return null;
+            default:
+                Error(path, $"cannot read {full}: it {read.Problem}");
+                return null;
+        }
+        byte[] bytes = read.Bytes!;
+        string text;
         try
         {
-            if (!File.Exists(full)) { Error(path, $"file not found: {full}"); return null; }
-            if (new FileInfo(full).Length > 4096) { Error(path, $"{full} is too large to be a key file"); return null; }
-            string text = File.ReadAllText(full).Trim();
+            text = System.Text.Encoding.UTF8.GetString(bytes).Trim();
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        }
+        try
+        {
             if (!OperatingSystem.IsWindows()
                 && (File.GetUnixFileMode(full) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
                 Warn(path, $"{full} is readable by group or others; restrict it with chmod 600");
-            return text;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Error(path, $"cannot read {full}: {e.Message}");
-            return null;
+            // The key was read; its mode only feeds a warning.
         }
+        return text;
     }
 
     /// <summary>An explicit peer public_key needs this node's own key; an own key nobody uses is a warning.</summary>

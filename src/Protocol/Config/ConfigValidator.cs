@@ -27,11 +27,13 @@ internal sealed partial class ConfigValidator
 
     private readonly string _file;
     private readonly string _baseDirectory;
+    private readonly IRegularFileReader? _files;
     private readonly List<ConfigError> _errors = [];
     private readonly List<string> _warnings = [];
 
-    public ConfigValidator(string file, string baseDirectory)
+    public ConfigValidator(string file, string baseDirectory, IRegularFileReader? files = null)
     {
+        _files = files;
         _file = file;
         _baseDirectory = baseDirectory;
     }

@@ -38,6 +38,16 @@ public readonly struct InboundResult
     internal static InboundResult Of(InboundKind kind, WireGuardPeer? peer) => new(kind, peer, 0, 0, default);
     internal static InboundResult Drop(DropReason reason, WireGuardPeer? peer) => new(InboundKind.Dropped, peer, 0, 0, reason);
 
+    /// <summary>
+    /// A handshake message (initiation or response) that was well formed and carried a valid mac1 for one of
+    /// our identities, whatever happened next: handled, answered with a cookie, rate limited, or failed in
+    /// the DH/AEAD steps. Only these count toward the hub's under-load state (issue 12 item 3): junk with
+    /// the right first byte never reaches the expensive steps, so it must not force cookies on real spokes.
+    /// </summary>
+    public bool IsAuthenticHandshake => Kind == InboundKind.HandshakeHandled
+        || (Kind == InboundKind.Dropped && Reason is DropReason.UnderLoad or DropReason.RateLimited
+            or DropReason.HandshakeFailed or DropReason.HandshakeReplay or DropReason.HandshakeFlood);
+
     public override string ToString() => Kind == InboundKind.Dropped ? $"Dropped({Reason})" : $"{Kind}({Offset},{Length})";
 }
 

@@ -25,7 +25,7 @@ public sealed partial class WireGuardEngine
         peer.LastSentHandshake = _now;
 
         ClearHandshake(peer);
-        peer.HandshakeLocalIndex = _indices.NewIndex(peer);
+        peer.HandshakeLocalIndex = NewInitiationIndex(peer);
         X25519.GeneratePrivateKey(peer.EphemeralPrivate);
         Span<byte> timestamp = stackalloc byte[Tai64N.Size];
         Tai64N.Write(_time.GetUtcNow(), timestamp);
@@ -102,46 +102,6 @@ public sealed partial class WireGuardEngine
             CryptographicOperations.ZeroMemory(ck);
             CryptographicOperations.ZeroMemory(h);
         }
-    }
-
-    /// <summary>
-    /// Finds which local identity an initiation targets by its mac1 (DESIGN.md §4): the identity of the peer at
-    /// this source endpoint, then the explicit identity, then a scan of the rest metered by the per-turn budget.
-    /// </summary>
-    private LocalIdentity? FindIdentityByMac1(ReadOnlySpan<byte> message, in UdpEndpoint source, out DropReason reason)
-    {
-        LocalIdentity? first = null;
-        if (_byEndpoint.TryGetValue(source, out var known))
-        {
-            first = known.Local;
-            if (Mac1Matches(first, message)) { reason = default; return first; }
-        }
-        if (_explicit is not null && !ReferenceEquals(_explicit, first))
-        {
-            if (Mac1Matches(_explicit, message)) { reason = default; return _explicit; }
-        }
-        // The scan resumes where the last one ran out of budget, so with more identities than
-        // one turn's budget every identity is still reached within a few turns.
-        int count = _identities.Count;
-        if (_scanCursor >= count) _scanCursor = 0;
-        for (int n = 0; n < count; n++)
-        {
-            int i = _scanCursor + n;
-            if (i >= count) i -= count;
-            LocalIdentity candidate = _identities[i];
-            if (ReferenceEquals(candidate, first) || ReferenceEquals(candidate, _explicit)) continue;
-            if (_scanBudgetLeft <= 0)
-            {
-                _scanCursor = i;
-                reason = DropReason.Mac1ScanBudget;
-                return null;
-            }
-            _scanBudgetLeft--;
-            Mac1ScanTrials++;
-            if (Mac1Matches(candidate, message)) { reason = default; return candidate; }
-        }
-        reason = DropReason.InvalidMac1;
-        return null;
     }
 
     private static bool Mac1Matches(LocalIdentity identity, ReadOnlySpan<byte> message)

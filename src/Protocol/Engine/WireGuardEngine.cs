@@ -18,7 +18,8 @@ namespace Overlay.Protocol.Engine;
 /// A bad datagram never throws: it is dropped and exactly one <see cref="DropReason"/> is counted.
 /// Transport packets are sealed and opened in place without allocating.
 /// Split by concern as wireguard-go splits device/: this file holds state, construction and peers;
-/// .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake, .Timers.cs the timers.
+/// .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake, .Timers.cs the timers,
+/// .Responder.cs which identity an initiation targets (metered, rationed scan), .LinkHints.cs the link hint.
 /// </summary>
 public sealed partial class WireGuardEngine
 {
@@ -43,8 +44,6 @@ public sealed partial class WireGuardEngine
     private readonly long _zeroKeysAfter, _cookieLifetime, _initiationRate, _rekeyOnReceiveAfter;
 
     private long _now;
-    private int _scanBudgetLeft;
-    private int _scanCursor;
 
     public WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output)
         : this(time, counters, output, null)
@@ -73,16 +72,11 @@ public sealed partial class WireGuardEngine
         _retire = RetireKeypair;
         _now = time.GetTimestamp();
         _scanBudgetLeft = Mac1ScanBudgetPerTurn;
+        _scanKey = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
     }
 
     /// <summary>Tunnel MTU used for padding (wireguard-go DefaultMTU 1420).</summary>
     public int Mtu { get; set; } = 1420;
-
-    /// <summary>mac1 trials the identity scan may spend per loop turn (DESIGN.md §4).</summary>
-    public int Mac1ScanBudgetPerTurn { get; set; } = 4096;
-
-    /// <summary>Scan trials spent so far (metrics, tests).</summary>
-    public long Mac1ScanTrials { get; private set; }
 
     /// <summary>Set by the node when handshake traffic is heavy: handshakes then need a valid mac2 (cookie).</summary>
     public bool UnderLoad { get; set; }
@@ -99,8 +93,9 @@ public sealed partial class WireGuardEngine
     public void BeginTurn()
     {
         _now = _time.GetTimestamp();
-        _scanBudgetLeft = Mac1ScanBudgetPerTurn;
+        BeginScanTurn();
         _rateLimiter.Sweep(_now);
+        RefreshLinkHints();
     }
 
     public void SetExplicitIdentity(LocalIdentity? identity) => _explicit = identity;
@@ -130,6 +125,7 @@ public sealed partial class WireGuardEngine
         peer.Staged.Clear();
         _peers.Remove(peer);
         _byId.Remove(peer.Id);
+        if (peer.HasLinkHint) { ZeroLinkHint(peer); _hintTableDirty = true; }
         if (_byEndpoint.TryGetValue(peer.Endpoint, out var p) && ReferenceEquals(p, peer)) _byEndpoint.Remove(peer.Endpoint);
         peer.Local.Peers.Remove(peer);
         if (peer.Local.Peers.Count == 0)

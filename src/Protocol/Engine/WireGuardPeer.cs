@@ -57,6 +57,13 @@ public sealed class WireGuardPeer
 
     internal bool Removed;
 
+    // Link hint (docs/link-hint.md; WireGuardEngine.LinkHints.cs): keys of both directions and this
+    // peer's inbound hints for the engine's buckets b-1, b, b+1.
+    internal bool HasLinkHint;
+    internal readonly byte[] HintKeyOut = new byte[LinkHint.KeySize];
+    internal readonly byte[] HintKeyIn = new byte[LinkHint.KeySize];
+    internal readonly uint[] HintsIn = new uint[3];
+
     internal WireGuardPeer(WireGuardEngine engine, LocalIdentity local, ReadOnlySpan<byte> remoteStatic,
         ReadOnlySpan<byte> psk, int id, string name, UdpEndpoint endpoint, int persistentKeepaliveSeconds)
     {

@@ -29,6 +29,25 @@ public sealed class IndexTable<TPeer> where TPeer : class
         }
     }
 
+    /// <summary>
+    /// A fresh index whose top bits carry <paramref name="hint"/> (Noise/LinkHint.cs): the low bits start
+    /// at a random value and step until the index is free and non-zero, so it stays unique among this
+    /// node's live handshakes and keypairs. Only if all 2^LowBits indices with that hint are taken (never,
+    /// in practice: a link holds at most a pending handshake and three keypairs) does it fall back to a
+    /// random index, which the responder then finds by the metered scan instead.
+    /// </summary>
+    public uint NewHintedIndex(TPeer peer, uint hint)
+    {
+        uint start = Draw();
+        for (uint i = 0; i <= Noise.LinkHint.LowMask; i++)
+        {
+            uint index = Noise.LinkHint.MakeIndex(hint, start + i);
+            if (index != 0 && _entries.TryAdd(index, new Entry(peer, null))) return index;
+        }
+
+        return NewIndex(peer);
+    }
+
     public void Assign(uint index, TPeer peer, Keypair? keypair) => _entries[index] = new Entry(peer, keypair);
 
     public bool TryGet(uint index, out Entry entry) => _entries.TryGetValue(index, out entry);

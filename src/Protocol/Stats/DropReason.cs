@@ -13,6 +13,8 @@ public enum DropReason
     InvalidMac1,
     /// <summary>The per-turn mac1 scan budget was spent before this initiation could be tried (junk flood).</summary>
     Mac1ScanBudget,
+    /// <summary>This source (IPv4 /32, IPv6 /64) had used its share of the turn's mac1 scan (junk from one source).</summary>
+    Mac1ScanRationed,
     /// <summary>Under load and mac2 missing or stale: a cookie reply was sent instead of processing.</summary>
     UnderLoad,
     /// <summary>Under load with a valid cookie but over the per-source rate limit.</summary>
@@ -61,7 +63,7 @@ public static class DropReasons
 
     private static readonly string[] Names =
     [
-        "invalid_message", "invalid_mac1", "mac1_scan_budget", "under_load", "rate_limited",
+        "invalid_message", "invalid_mac1", "mac1_scan_budget", "mac1_scan_rationed", "under_load", "rate_limited",
         "handshake_failed", "handshake_replay", "handshake_flood", "unexpected_handshake",
         "unknown_receiver_index", "authentication_failed", "replay", "stale_key",
         "inner_source_spoofed", "no_route", "no_reflect", "oversized", "not_ip",

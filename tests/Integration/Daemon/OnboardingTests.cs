@@ -39,7 +39,7 @@ public sealed class OnboardingTests
         Cli("add-peer", "--config", hubFile, "--name", "s2", "--os", "macos", "--output", s2File);
         Cli("check", hubFile, s1File, s2File);
 
-        string s2Address = ConfigLoader.LoadFile(s2File).Config!.LocalTunIp!.Value.Address.ToString();
+        string s2Address = ConfigLoader.LoadFile(s2File, Overlay.Os.Node.RegularFileReader.Instance).Config!.LocalTunIp!.Value.Address.ToString();
         OverlayDaemon hub = OverlayDaemon.FromFile(topology.Hub, hubFile);
         OverlayDaemon s1 = OverlayDaemon.FromFile(topology.Spoke(1), s1File);
         OverlayDaemon s2 = OverlayDaemon.FromFile(topology.Spoke(2), s2File, privateUapiDirectory: true);

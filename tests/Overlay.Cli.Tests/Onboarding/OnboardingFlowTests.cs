@@ -259,7 +259,7 @@ public sealed class OnboardingFlowTests : TempDirectoryTest
 
     internal static OverlayConfig Load(string path)
     {
-        var r = ConfigLoader.LoadFile(path);
+        var r = ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance);
         Assert.True(r.Success, string.Join('\n', r.Errors));
         return r.Config!;
     }

@@ -204,14 +204,102 @@ public sealed class ControlServerTests : IDisposable
     }
 
     [Fact]
-    public async Task Serve_IdleConnection_IsClosedAfterIdleTimeout()
+    public async Task Serve_SilentConnection_IsClosedAtRequestDeadline()
     {
-        await using ControlServer server = StartServer(new ControlServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(200) });
         using var client = await RawClient.ConnectAsync(_socketPath);
 
         var sw = Stopwatch.StartNew();
         Assert.Null(await client.ReadLineAsync());
         Assert.InRange(sw.Elapsed, TimeSpan.FromMilliseconds(150), TimeSpan.FromSeconds(5));
+    }
+
+    /// <summary>Sends <paramref name="pattern"/> over and over, one byte every 50 ms, until the server closes or 10 s pass (far past any deadline under test, so "never closed" fails the 6 s bounds).</summary>
+    internal static async Task<TimeSpan> TrickleUntilClosedAsync(Socket socket, string pattern)
+    {
+        var sw = Stopwatch.StartNew();
+        byte[] bytes = Encoding.ASCII.GetBytes(pattern);
+        int next = 0;
+        while (sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            try
+            {
+                await socket.SendAsync(bytes.AsMemory(next, 1), SocketFlags.None);
+                next = (next + 1) % bytes.Length;
+                await Task.Delay(50);
+                if (socket.Poll(0, SelectMode.SelectRead))
+                {
+                    // Readable: the server closed (0 bytes) or reset; a slow-loris client gets no reply.
+                    byte[] buffer = new byte[256];
+                    if (socket.Receive(buffer) == 0) return sw.Elapsed;
+                }
+            }
+            catch (SocketException)
+            {
+                return sw.Elapsed;
+            }
+        }
+        return sw.Elapsed;
+    }
+
+    [Fact]
+    public async Task Serve_SlowLorisClient_ClosedAtDeadlineDespiteTrickledBytes()
+    {
+        // Before: an idle timer that every read restarted, so one byte per 50 ms kept the slot forever.
+        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await RawClient.ConnectAsync(_socketPath);
+
+        TimeSpan held = await TrickleUntilClosedAsync(client.Socket, "{x");
+
+        Assert.InRange(held, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
+    public async Task Serve_AllSlotsHeldBySlowClients_NewClientServedAfterDeadline()
+    {
+        await using ControlServer server = StartServer(new ControlServerOptions { MaxConnections = 3, RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        var slow = new List<RawClient>();
+        for (int i = 0; i < 3; i++)
+        {
+            // One answered request first: the connection is admitted (holds a slot) before it turns slow.
+            RawClient c = await RawClient.ConnectAsync(_socketPath);
+            await c.SendAsync("{\"command\":\"status\"}\n");
+            Assert.True(Parse(await c.ReadLineAsync()).Ok);
+            slow.Add(c);
+        }
+        Task<TimeSpan>[] trickles = slow.Select(c => Task.Run(() => TrickleUntilClosedAsync(c.Socket, "{x"))).ToArray();
+
+        using (var early = await RawClient.ConnectAsync(_socketPath))
+            Assert.Equal("{\"ok\":false,\"error\":\"too many control connections (at most 3)\"}", await early.ReadLineAsync());
+
+        foreach (TimeSpan held in await Task.WhenAll(trickles)) Assert.True(held < TimeSpan.FromSeconds(6), $"held {held}");
+        await Task.Delay(50);   // the listener counts the closed slots down after closing
+        using var late = await RawClient.ConnectAsync(_socketPath);
+        await late.SendAsync("{\"command\":\"status\"}\n");
+        Assert.True(Parse(await late.ReadLineAsync()).Ok);
+        foreach (RawClient c in slow) c.Dispose();
+    }
+
+    [Fact]
+    public async Task Serve_RequestsInTime_EachGetsAFreshDeadline()
+    {
+        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(1500) });
+        using var client = await RawClient.ConnectAsync(_socketPath);
+        for (int i = 0; i < 4; i++)
+        {
+            await Task.Delay(500);   // 4 x 500 ms: longer than one deadline in total, each request well within its own
+            await client.SendAsync("{\"command\":\"status\"}\n");
+            Assert.True(Parse(await client.ReadLineAsync()).Ok);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_BlankLines_DoNotExtendTheDeadline()
+    {
+        await using ControlServer server = StartServer(new ControlServerOptions { RequestTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = await RawClient.ConnectAsync(_socketPath);
+        TimeSpan held = await TrickleUntilClosedAsync(client.Socket, "\n");
+        Assert.InRange(held, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
     }
 
     [Fact]

@@ -117,4 +117,56 @@ public sealed class PeerCredentialsTests : IDisposable
         Assert.Equal("{\"ok\":false,\"error\":\"permission denied: uid 65534 is not root or the daemon's user\"}\n", await stdout);
         Assert.Equal(0, handled);
     }
+
+    [SkippableFact]
+    public async Task Serve_RefusedUserHoldingConnection_DoesNotTakeTheOnlySlot()
+    {
+        Skip.IfNot(PeerCredentials.DaemonUid() == 0, "needs root to run a client as another user");
+        Skip.IfNot(File.Exists(SetPriv), $"{SetPriv} not installed");
+        Skip.IfNot(File.Exists(Python), $"{Python} not installed");
+
+        const UnixFileMode open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
+        Directory.CreateDirectory(_dir);
+        File.SetUnixFileMode(_dir, open);
+        string path = Path.Combine(_dir, "subnetra.sock");
+        await using ControlServer server = ControlServer.Start(path, (_, _) => ValueTask.FromResult(new ControlResponse { Ok = true }),
+            new ControlServerOptions { MaxConnections = 1 });
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
+            | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+
+        // The refused client reads its denial, reports it, and then keeps the connection open while the
+        // server drains it (up to 0.5 s): before the fix that refusal sat in the only slot meanwhile.
+        const string script =
+            "import socket,sys,time\n" +
+            "s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM)\n" +
+            "s.settimeout(10)\n" +
+            "s.connect(sys.argv[1])\n" +
+            "sys.stdout.write(s.recv(4096).decode())\n" +
+            "sys.stdout.flush()\n" +
+            "time.sleep(2)\n";
+        var psi = new ProcessStartInfo(SetPriv)
+        {
+            ArgumentList = { $"--reuid={NobodyUid}", $"--regid={NobodyUid}", "--clear-groups", Python, "-c", script, path },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        };
+        using Process process = Process.Start(psi)!;
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            string? denial = await process.StandardOutput.ReadLineAsync(cts.Token);
+            Assert.Equal("{\"ok\":false,\"error\":\"permission denied: uid 65534 is not root or the daemon's user\"}", denial);
+
+            using var client = await RawClient.ConnectAsync(path);
+            await client.SendAsync("{\"command\":\"status\"}\n");
+            Assert.Equal("{\"ok\":true}", await client.ReadLineAsync());
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
 }

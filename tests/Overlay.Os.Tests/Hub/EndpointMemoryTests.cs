@@ -25,6 +25,40 @@ public sealed class EndpointMemoryTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(m.Path));
     }
 
+    [Theory]
+    [InlineData("fifo", "is a FIFO (named pipe), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
+    [InlineData("link-to-fifo", "which is a FIFO (named pipe), not a regular file")]
+    [InlineData("link-to-zero", "which is a character device, not a regular file")]
+    public void Load_SpecialFile_IsEmptyAndWarnsWithoutHanging(string kind, string problem)
+    {
+        using var files = new SpecialFiles();
+        string path = kind switch
+        {
+            "fifo" => files.Fifo(),
+            "link-to-fifo" => files.SymlinkTo(files.Fifo(), "hub.endpoints.json"),
+            "link-to-zero" => files.SymlinkTo("/dev/zero", "hub.endpoints.json"),
+            _ => kind,
+        };
+        var warnings = new List<string>();
+        var loaded = SpecialFiles.WithinTenSeconds(() => new EndpointMemory(path).Load(warnings.Add));
+        Assert.Empty(loaded);
+        string w = Assert.Single(warnings);
+        Assert.StartsWith($"endpoint memory {path} ", w);
+        Assert.Contains(problem, w);
+        Assert.Contains("starting without it", w);
+    }
+
+    [Fact]
+    public void Load_OverLimit_IsEmptyAndWarns()
+    {
+        string path = Path.Combine(_dir, "big.json");
+        using (var f = File.Create(path)) f.SetLength(EndpointMemory.MaxBytes + 1);
+        var warnings = new List<string>();
+        Assert.Empty(new EndpointMemory(path).Load(warnings.Add));
+        Assert.Contains("the limit is 16777216 bytes", Assert.Single(warnings));
+    }
+
     [Fact]
     public void Load_MissingOrCorruptFile_IsEmptyAndWarns()
     {

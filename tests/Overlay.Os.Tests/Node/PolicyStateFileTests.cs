@@ -114,6 +114,40 @@ public sealed class PolicyStateFileTests : IDisposable
     }
 
     [Theory]
+    [InlineData("fifo", "is a FIFO (named pipe), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
+    [InlineData("link-to-fifo", "which is a FIFO (named pipe), not a regular file")]
+    [InlineData("link-to-zero", "which is a character device, not a regular file")]
+    public void Load_SpecialFile_ErrorNamesPathAndFixWithoutHanging(string kind, string problem)
+    {
+        using var files = new Overlay.Tests.Fakes.SpecialFiles();
+        string path = kind switch
+        {
+            "fifo" => files.Fifo(),
+            "link-to-fifo" => files.SymlinkTo(files.Fifo(), "snr0.state.json"),
+            "link-to-zero" => files.SymlinkTo("/dev/zero", "snr0.state.json"),
+            _ => kind,
+        };
+        IReadOnlyList<string> errors = [];
+        var rules = Overlay.Tests.Fakes.SpecialFiles.WithinTenSeconds(() => PolicyStateFile.Load(path, out errors));
+        Assert.Empty(rules);
+        string e = Assert.Single(errors);
+        Assert.StartsWith($"{path}: state file ", e);
+        Assert.Contains(problem, e);
+        Assert.Contains("SUBNETRA_STATE", e);
+    }
+
+    [Fact]
+    public void Load_OverLimit_ErrorNamesLimit()
+    {
+        Directory.CreateDirectory(_dir);
+        string path = Path.Combine(_dir, "big.json");
+        using (var f = File.Create(path)) f.SetLength(PolicyStateFile.MaxBytes + 1);
+        Assert.Empty(PolicyStateFile.Load(path, out var errors));
+        Assert.Contains("the limit is 16777216 bytes", Assert.Single(errors));
+    }
+
+    [Theory]
     [InlineData("{not json", "cannot read state file")]
     [InlineData("null", "JSON null")]
     [InlineData("""{"schema_version":2,"rules":[]}""", "schema_version 2 is not supported")]

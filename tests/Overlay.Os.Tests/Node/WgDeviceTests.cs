@@ -261,7 +261,7 @@ public sealed class WgDeviceTests
         Assert.Equal(51999, snap.ListenPort);
         Assert.Equal(51u, snap.Fwmark);
         Assert.Equal(51u, a.Ports.Mark);
-        Assert.Contains("fwmark=51\n", UapiText.FormatGet(snap));
+        Assert.Contains("fwmark=51\n", Overlay.Os.Tests.Uapi.UapiTextTests.Format(snap));
     }
 
     [Fact]
@@ -301,7 +301,7 @@ public sealed class WgDeviceTests
 
         Assert.Equal(0, a.Set([.. lines]));
         using UapiDevice snap = a.Device.Snapshot();
-        string text = UapiText.FormatGet(snap);
+        string text = Overlay.Os.Tests.Uapi.UapiTextTests.Format(snap);
 
         Assert.Equal(130_560, a.Device.AllowedIpCount);
         Assert.Equal(130_560, a.Path.Table.Count);

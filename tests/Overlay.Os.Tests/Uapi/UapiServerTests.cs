@@ -39,18 +39,44 @@ public sealed class UapiServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Serve_SlowLorisClient_ClosedAtRequestDeadline()
+    {
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, null, TimeSpan.FromMilliseconds(300));
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
+
+        TimeSpan held = await Overlay.Os.Tests.Control.ControlServerTests.TrickleUntilClosedAsync(s, "get=");
+
+        Assert.InRange(held, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
+    public async Task Serve_SetLinesTrickled_DeadlineCoversTheWholeRequest()
+    {
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, null, TimeSpan.FromMilliseconds(300));
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(SocketPath));
+        await s.SendAsync(Encoding.ASCII.GetBytes("set=1\n"));
+
+        // Complete lines every 50 ms: under the old per-line idle timer this never ended.
+        TimeSpan held = await Overlay.Os.Tests.Control.ControlServerTests.TrickleUntilClosedAsync(s, "x\n");
+
+        Assert.InRange(held, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(6));
+    }
+
+    [Fact]
     public async Task Get_Request_AnswersSnapshotText()
     {
         await using UapiServer server = Start();
         string reply = await ExchangeAsync("get=1\n\n");
-        Assert.Equal(UapiText.FormatGet(await Fake(default)), reply);
+        Assert.Equal(UapiTextTests.Format(await Fake(default)), reply);
     }
 
     [Fact]
     public async Task Get_TwoRequestsOnOneConnection_BothAnswered()
     {
         await using UapiServer server = Start();
-        string one = UapiText.FormatGet(await Fake(default));
+        string one = UapiTextTests.Format(await Fake(default));
         Assert.Equal(one + one, await ExchangeAsync("get=1\n\nget=1\n\n"));
     }
 
@@ -143,7 +169,7 @@ public sealed class UapiServerTests : IDisposable
             return Task.FromResult(UapiErrno.EINVAL);
         });
         string reply = await ExchangeAsync("set=1\nlisten_port=1\nbogus=2\n\nget=1\n\n");
-        Assert.Equal("errno=-22\n\n" + UapiText.FormatGet(await Fake(default)), reply);
+        Assert.Equal("errno=-22\n\n" + UapiTextTests.Format(await Fake(default)), reply);
         Assert.Equal(["listen_port=1", "bogus=2"], seen);
     }
 

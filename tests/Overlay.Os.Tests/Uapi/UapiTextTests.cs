@@ -6,6 +6,14 @@ public sealed class UapiTextTests
 {
     private static byte[] Key(byte fill) => Enumerable.Repeat(fill, 32).ToArray();
 
+    /// <summary>The reply as text (tests only: production never turns it into a string).</summary>
+    internal static string Format(UapiDevice device)
+    {
+        using var reply = new SecretReplyBuffer();
+        UapiText.FormatGet(device, reply);
+        return reply.ToString();
+    }
+
     private static UapiDevice Sample(byte[]? privateKey) => new()
     {
         PrivateKey = privateKey,
@@ -64,13 +72,13 @@ public sealed class UapiTextTests
             "allowed_ip=198.19.0.3/32\n" +
             "errno=0\n" +
             "\n";
-        Assert.Equal(expected, UapiText.FormatGet(Sample(Key(0x07))));
+        Assert.Equal(expected, UapiTextTests.Format(Sample(Key(0x07))));
     }
 
     [Fact]
     public void FormatGet_NoPrivateKey_StartsWithListenPort()
     {
-        string text = UapiText.FormatGet(Sample(null));
+        string text = UapiTextTests.Format(Sample(null));
         Assert.StartsWith("listen_port=51820\npublic_key=", text);
         Assert.DoesNotContain("private_key", text);
     }
@@ -79,7 +87,7 @@ public sealed class UapiTextTests
     public void FormatGet_ZeroPrivateKeyAndPort_Omitted()
     {
         var device = new UapiDevice { PrivateKey = new byte[32], ListenPort = 0 };
-        Assert.Equal("errno=0\n\n", UapiText.FormatGet(device));
+        Assert.Equal("errno=0\n\n", UapiTextTests.Format(device));
     }
 
     [Fact]
@@ -89,7 +97,7 @@ public sealed class UapiTextTests
         {
             Peers = [new UapiPeer { PublicKey = Key(1), PresharedKey = Key(2), Endpoint = "[2001:db8::1]:51820" }],
         };
-        Assert.Contains("\nendpoint=[2001:db8::1]:51820\n", UapiText.FormatGet(device));
+        Assert.Contains("\nendpoint=[2001:db8::1]:51820\n", UapiTextTests.Format(device));
     }
 
     [Fact]
@@ -111,5 +119,49 @@ public sealed class UapiTextTests
         device.Dispose();
         Assert.All(device.PrivateKey!, b => Assert.Equal(0, b));
         Assert.All(device.Peers, p => Assert.All(p.PresharedKey, b => Assert.Equal(0, b)));
+    }
+
+    [Fact]
+    public void SecretReplyBuffer_Dispose_ZeroesTheRentedArray()
+    {
+        var reply = new SecretReplyBuffer();
+        UapiText.FormatGet(Sample(Key(0x07)), reply);
+        byte[] array = reply.Array;
+        Assert.Contains("private_key=0707", System.Text.Encoding.ASCII.GetString(array, 0, reply.Length));
+        reply.Dispose();
+        Assert.All(array, b => Assert.Equal(0, b));
+        Assert.Equal(0, reply.Length);
+    }
+
+    [Fact]
+    public void SecretReplyBuffer_Grow_ZeroesTheOutgrownArray()
+    {
+        using var reply = new SecretReplyBuffer(16);
+        reply.AppendHex(Key(0x5a));          // 64 bytes: outgrows the first array
+        byte[] first = reply.Array;
+        reply.Append(new string('x', first.Length));   // outgrow again
+        Assert.NotSame(first, reply.Array);
+        Assert.All(first, b => Assert.Equal(0, b));
+        Assert.StartsWith("5a5a5a", reply.ToString());
+    }
+
+    [Fact]
+    public void SecretReplyBuffer_AppendHex_LowercaseLikeKeyEncoding()
+    {
+        using var reply = new SecretReplyBuffer();
+        byte[] key = Enumerable.Range(0, 32).Select(i => (byte)(i * 8 + 3)).ToArray();
+        reply.AppendHex(key);
+        Assert.Equal(Overlay.Protocol.Config.KeyEncoding.ToHex(key), reply.ToString());
+    }
+
+    [Fact]
+    public void FormatGet_ManyPeers_SameTextAsOnePeerRepeated()
+    {
+        UapiDevice one = Sample(Key(0x07));
+        var peers = Enumerable.Repeat(one.Peers[0], 200).ToList();
+        string text = Format(new UapiDevice { PrivateKey = Key(0x07), ListenPort = 51820, Peers = peers });
+        string section = Format(new UapiDevice { Peers = [one.Peers[0]] }).Replace("errno=0\n\n", "");
+        Assert.Equal(200, text.Split("public_key=").Length - 1);
+        Assert.EndsWith(section + "errno=0\n\n", text);
     }
 }

@@ -272,7 +272,7 @@ public class ConfigLoaderTests
             File.WriteAllText(Path.Combine(dir, "node.key"), priv + "\n");
             File.SetUnixFileMode(Path.Combine(dir, "node.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
             string pub = Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray());
-            var r = ConfigLoader.LoadJson(ConfigJson.Spoke("\"private_key_file\": \"node.key\",", $", \"public_key\": \"{pub}\""), "t.json", dir);
+            var r = ConfigLoader.LoadJson(ConfigJson.Spoke("\"private_key_file\": \"node.key\",", $", \"public_key\": \"{pub}\""), "t.json", dir, Overlay.Os.Node.RegularFileReader.Instance);
             Assert.Empty(r.Errors);
             Assert.Empty(r.Warnings);
             Assert.Equal(Enumerable.Repeat((byte)5, 32), r.Config!.PrivateKey!);
@@ -363,11 +363,109 @@ public class ConfigLoaderTests
         Assert.StartsWith("test.json: invalid JSON", e.ToString());
     }
 
+    [Theory]
+    [InlineData("fifo", "is a FIFO (named pipe), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
+    [InlineData("link-to-fifo", "which is a FIFO (named pipe), not a regular file")]
+    [InlineData("link-to-zero", "which is a character device, not a regular file")]
+    public void LoadFile_SpecialFile_OneErrorNamingFileAndFix(string kind, string problem)
+    {
+        using var files = new Overlay.Tests.Fakes.SpecialFiles();
+        string path = kind switch
+        {
+            "fifo" => files.Fifo("config.json"),
+            "link-to-fifo" => files.SymlinkTo(files.Fifo(), "config.json"),
+            "link-to-zero" => files.SymlinkTo("/dev/zero", "config.json"),
+            _ => kind,
+        };
+        var r = Overlay.Tests.Fakes.SpecialFiles.WithinTenSeconds(() => ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance));
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(path, e.File);
+        Assert.Equal("", e.Path);
+        Assert.Contains(problem, e.Message);
+        Assert.EndsWith("point --config or SUBNETRA_CONFIG at the JSON config file itself", e.Message);
+    }
+
+    [Fact]
+    public void LoadFile_OverLimit_RefusedNamingLimit()
+    {
+        using var files = new Overlay.Tests.Fakes.SpecialFiles();
+        string path = Path.Combine(files.Directory, "huge.json");
+        using (var f = File.Create(path)) f.SetLength(ConfigLoader.MaxFileBytes + 1);
+        var e = Assert.Single(ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance).Errors);
+        Assert.StartsWith("config file is 16777217 bytes or more; the limit is 16777216 bytes", e.Message);
+    }
+
+    [Fact]
+    public void MaxFileBytes_FitsAHundredThousandLinkHub()
+    {
+        // One PSK link as the docs write it: about 140 bytes with indentation.
+        string link = "    { \"id\": 100000, \"name\": \"spoke-100000\", \"psk\": \"" + new string('a', 64) + "\" },\n";
+        Assert.True(100_000L * link.Length + 4096 < ConfigLoader.MaxFileBytes, $"{link.Length} bytes per link");
+    }
+
+    [Theory]
+    [InlineData("fifo", "is a FIFO (named pipe), not a regular file")]
+    [InlineData("/dev/zero", "is a character device, not a regular file")]
+    [InlineData("link-to-zero", "which is a character device, not a regular file")]
+    public void LoadJson_PrivateKeyFileSpecial_ErrorAtKeyPath(string kind, string problem)
+    {
+        using var files = new Overlay.Tests.Fakes.SpecialFiles();
+        string keyPath = kind switch
+        {
+            "fifo" => files.Fifo("node.key"),
+            "link-to-zero" => files.SymlinkTo("/dev/zero", "node.key"),
+            _ => kind,
+        };
+        string pub = Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray());
+        string json = ConfigJson.Spoke($"\"private_key_file\": \"{keyPath}\",", $", \"public_key\": \"{pub}\"");
+        var r = Overlay.Tests.Fakes.SpecialFiles.WithinTenSeconds(() => ConfigLoader.LoadJson(json, "t.json", files.Directory, Overlay.Os.Node.RegularFileReader.Instance));
+        var e = Assert.Single(r.Errors);
+        Assert.Equal("private_key_file", e.Path);
+        Assert.StartsWith(keyPath + " ", e.Message);
+        Assert.Contains(problem, e.Message);
+        Assert.Contains("point private_key_file at a file holding the key", e.Message);
+    }
+
+    [Fact]
+    public void LoadJson_PrivateKeyFileWithoutReader_IsError()
+    {
+        string pub = Convert.ToBase64String(Enumerable.Repeat((byte)9, 32).ToArray());
+        var r = ConfigLoader.LoadJson(ConfigJson.Spoke("\"private_key_file\": \"/k\",", $", \"public_key\": \"{pub}\""), "t.json", "/");
+        Assert.Equal("private_key_file", Assert.Single(r.Errors).Path);
+    }
+
+    [Theory]
+    [InlineData("\"tun_name\": \"snr\\ud800\",", "tun_name")]
+    [InlineData("\"tun_name\": \"\\udfff\",", "tun_name")]
+    public void LoadJson_LoneSurrogateValue_ErrorAtKeyPath(string extra, string path)
+    {
+        var r = Load(ConfigJson.Spoke(extra));
+        var e = Assert.Single(r.Errors);
+        Assert.Equal(path, e.Path);
+        Assert.Equal($"test.json: {path}: is not valid Unicode text: it holds a lone UTF-16 surrogate escape (\\uD800-\\uDFFF without its pair); remove or fix the escape", e.ToString());
+    }
+
+    [Fact]
+    public void LoadJson_LoneSurrogateInPeerValue_NamesPeerPath()
+    {
+        var r = Load(ConfigJson.Spoke().Replace("\"name\": \"hub\"", "\"name\": \"hub\\ud800\"", StringComparison.Ordinal));
+        Assert.Equal("peers[0].name", Assert.Single(r.Errors).Path);
+    }
+
+    [Fact]
+    public void LoadJson_SurrogatePair_IsValidTextAndReachesTheValidator()
+    {
+        var r = Load(ConfigJson.Spoke().Replace("\"name\": \"hub\"", "\"name\": \"hub \\ud83d\\ude00\"", StringComparison.Ordinal));
+        // A paired escape is a real character (U+1F600); names are ASCII-only, so the validator refuses it.
+        Assert.Equal("test.json: peers[0].name: only printable ASCII (0x20..0x7E) is allowed", Assert.Single(r.Errors).ToString());
+    }
+
     [Fact]
     public void LoadFile_Missing_SaysNotFound()
     {
         string path = Path.Combine(Path.GetTempPath(), $"ovl-missing-{Guid.NewGuid():N}.json");
-        var r = ConfigLoader.LoadFile(path);
+        var r = ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance);
         Assert.Equal($"{path}: config file not found", Assert.Single(r.Errors).ToString());
     }
 
@@ -378,7 +476,7 @@ public class ConfigLoaderTests
         File.WriteAllText(path, ConfigJson.Hub());
         try
         {
-            var r = ConfigLoader.LoadFile(path);
+            var r = ConfigLoader.LoadFile(path, Overlay.Os.Node.RegularFileReader.Instance);
             Assert.Empty(r.Errors);
             Assert.Equal(path, r.Config!.SourcePath);
         }

@@ -117,6 +117,7 @@ public class ResponderSelectionTests
     {
         var hub = new Hub();
         hub.Engine.Mac1ScanBudgetPerTurn = 300;
+        hub.Engine.Mac1ScanSourceShare = 300;   // one source may use the whole (small) budget here
         byte[] init = SpokeInitiation(Links, hub.Time);
         var source = new UdpEndpoint([198, 18, 3, 232], 40000);
 
@@ -134,36 +135,89 @@ public class ResponderSelectionTests
         Assert.Equal(Links, hub.Engine.Mac1ScanTrials); // every identity tried exactly once over four turns
     }
 
+    private static byte[] Junk(Random rng)
+    {
+        var junk = new byte[MessageLayout.InitiationSize];
+        rng.NextBytes(junk);
+        MessageLayout.WriteHeader(junk, MessageType.HandshakeInitiation);
+        return junk;
+    }
+
     [Fact]
-    public void Initiation_JunkMac1_CostsAtMostTheRemainingBudget()
+    public void Initiation_JunkFromOneSource_CostsAtMostItsShareAndOthersStillScan()
     {
         var hub = new Hub();
-        var junk = new byte[MessageLayout.InitiationSize];
-        var source = new UdpEndpoint([198, 19, 0, 9], 1234);
+        var rng = new Random(5);
+        var flooder = new UdpEndpoint([198, 19, 0, 9], 1234);
 
-        // Default budget 4096: each junk initiation scans all 1,000 identities, the fifth runs out.
+        // Default budget 4096, share 1024 per source: the first junk scans all 1,000 identities, the second
+        // runs out of this source's share after 24, the third is rationed at once.
         hub.Engine.BeginTurn();
-        for (int i = 0; i < 4; i++)
-        {
-            Random.Shared.NextBytes(junk);
-            MessageLayout.WriteHeader(junk, MessageType.HandshakeInitiation);
-            Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(junk, source).Reason);
-        }
-        Assert.Equal(4000, hub.Engine.Mac1ScanTrials);
-        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
-        Assert.Equal(4096, hub.Engine.Mac1ScanTrials);
-        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
-        Assert.Equal(4096, hub.Engine.Mac1ScanTrials);
-        Assert.Equal(4, hub.Counters.Dropped(DropReason.InvalidMac1));
-        Assert.Equal(2, hub.Counters.Dropped(DropReason.Mac1ScanBudget));
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), flooder).Reason);
+        Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), flooder).Reason);
+        Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), new UdpEndpoint([198, 19, 0, 9], 999)).Reason);
+        Assert.Equal(1024, hub.Engine.Mac1ScanTrials);
 
-        // A smaller configured budget caps a single junk initiation; the next turn refills it.
-        hub.Engine.Mac1ScanBudgetPerTurn = 100;
-        hub.Engine.BeginTurn();
-        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(junk, source).Reason);
-        Assert.Equal(4196, hub.Engine.Mac1ScanTrials);
-        Assert.Empty(hub.Output.Sent);
+        // A stock WireGuard spoke (random index, unknown endpoint) in the same turn still gets its scan.
+        var r = hub.Engine.ProcessDatagram(SpokeInitiation(Links, hub.Time), new UdpEndpoint([198, 18, 3, 232], 40000));
+        Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
+        Assert.Equal(Links, r.Peer!.Id);
+        Assert.Equal(2, hub.Counters.Dropped(DropReason.Mac1ScanRationed));
+        Assert.Empty(hub.Output.Sent.Where(d => d.Length != MessageLayout.ResponseSize));
         Assert.Equal(0, hub.Output.CookieReplies);
+    }
+
+    [Fact]
+    public void Initiation_JunkFromOneIPv6Slash64_SharesOneRation()
+    {
+        var hub = new Hub();
+        var rng = new Random(6);
+        hub.Engine.BeginTurn();
+        byte[] a = new byte[16], b = new byte[16];
+        a[0] = 0x20; a[1] = 0x01; a[3] = 0x02; a[15] = 1;
+        b[0] = 0x20; b[1] = 0x01; b[3] = 0x02; b[8] = 0xff; b[15] = 2;   // same /64, other host bits
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), new UdpEndpoint(a, 1)).Reason);
+        Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), new UdpEndpoint(b, 2)).Reason);
+        Assert.Equal(1024, hub.Engine.Mac1ScanTrials);
+    }
+
+    [Fact]
+    public void Initiation_SourcesSeenFlooding_GetASixteenthAndLeaveTheReserveToOthers()
+    {
+        var hub = new Hub();
+        hub.Engine.Mac1ScanSourceShare = 1600;   // so that three flagged sources could reach the reserve
+        var rng = new Random(7);
+        UdpEndpoint Src(byte last) => new([198, 19, 1, last], 1000);
+
+        // Turn 1: sources 1 and 2 are each rationed after 1,600 trials, which marks them as flooding for a second.
+        hub.Engine.BeginTurn();
+        for (byte s = 1; s <= 2; s++)
+        {
+            hub.Engine.ProcessDatagram(Junk(rng), Src(s));
+            Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), Src(s)).Reason);
+        }
+        Assert.Equal(3200, hub.Engine.Mac1ScanTrials);
+
+        // Turn 2: a flagged source gets 1600 / 16 = 100 trials per turn.
+        hub.Time.Advance(TimeSpan.FromMilliseconds(10));
+        hub.Engine.BeginTurn();
+        long before = hub.Engine.Mac1ScanTrials;
+        Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), Src(1)).Reason);
+        Assert.Equal(100, hub.Engine.Mac1ScanTrials - before);
+
+        // Unflagged sources spend the budget down to the reserve; flagged ones cannot go below it.
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(9)).Reason);   // 1,000
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(10)).Reason);  // 1,000
+        Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), Src(11)).Reason);  // 1,000: 996 left
+        Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(Junk(rng), Src(2)).Reason); // flagged: reserve is 1,024
+        Assert.Equal(3100, hub.Engine.Mac1ScanTrials - before);
+
+        // A stock spoke from a fresh source still gets scanned within what is left.
+        hub.Time.Advance(TimeSpan.FromMilliseconds(10));
+        hub.Engine.BeginTurn();
+        var r = hub.Engine.ProcessDatagram(SpokeInitiation(Links, hub.Time), new UdpEndpoint([198, 18, 3, 232], 40000));
+        Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
+        Assert.Equal(Links, r.Peer!.Id);
     }
 
     [Fact]
