@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds and installs subnetrad and subnetra on a Linux host from this source tree:
+# Builds and installs subnetrad, subnetra and the subnetra-wg launcher on a Linux host from this source tree:
 #   - self-contained single-file executables (no .NET runtime needed on the host), trimmed and
 #     ReadyToRun, published by scripts/publish.sh for --rid (default linux-x64) into PREFIX/bin
 #     (default /usr/local/bin): the same binary bench/README.md measured (smaller RSS, faster start);
@@ -82,7 +82,7 @@ run scripts/publish.sh --rid "$rid" --cli --out "$out"
 
 echo "== installing into $bindir"
 run install -d -m 0755 "$bindir"
-run install -m 0755 "$out/subnetrad" "$out/subnetra" "$bindir/"
+run install -m 0755 "$out/subnetrad" "$out/subnetra" "$out/subnetra-wg" "$bindir/"
 
 echo "== config directory $etc (0700; an existing config is left alone)"
 run install -d -m 0700 "$etc"

@@ -45,12 +45,13 @@ out=artifacts/release
 build=artifacts/package-build
 mkdir -p "$out"
 
-# Launcher text; $1 is the assembly name (subnetrad or subnetra). Only shell built-ins run
+# Launcher text; $1 is the command name, $2 the assembly (default $1), $3 a first argument
+# (subnetra-wg runs subnetrad --subnetra-wg, issue 15). Only shell built-ins run
 # before dotnet is found, so the "install .NET" message appears even with an empty PATH.
 launcher() {
   cat <<EOF
 #!/bin/sh
-# $1 launcher (subnetra $version, framework-dependent): runs lib/subnetra/$1.dll with an
+# $1 launcher (subnetra $version, framework-dependent): runs lib/subnetra/${2:-$1}.dll with an
 # installed .NET 10 runtime. dotnet is looked up in \$DOTNET_ROOT, on PATH, then where the
 # .NET installer (/usr/local/share/dotnet) and Homebrew (/opt/homebrew/bin) put it.
 self=\$0
@@ -65,7 +66,7 @@ case \$self in
   */*) here=\${self%/*} ;;
   *) here=. ;;
 esac
-dll=\$here/../lib/subnetra/$1.dll
+dll=\$here/../lib/subnetra/${2:-$1}.dll
 dotnet=
 if [ -n "\${DOTNET_ROOT:-}" ] && [ -x "\$DOTNET_ROOT/dotnet" ]; then
   dotnet=\$DOTNET_ROOT/dotnet
@@ -85,7 +86,7 @@ if [ ! -f "\$dll" ]; then
   echo "$1: \$dll is missing: install the whole release (bin/ and lib/subnetra/ side by side)." >&2
   exit 127
 fi
-exec "\$dotnet" "\$dll" "\$@"
+exec "\$dotnet" "\$dll" ${3:+$3 }"\$@"
 EOF
 }
 
@@ -124,6 +125,8 @@ package() {
     launcher "$tool" > "$stage/bin/$tool"
     chmod 755 "$stage/bin/$tool"
   done
+  launcher subnetra-wg subnetrad --subnetra-wg > "$stage/bin/subnetra-wg"
+  chmod 755 "$stage/bin/subnetra-wg"
   cp deploy/examples/*.json "$stage/share/subnetra/examples/"
   if [ "$os" = MacOS ]; then
     mkdir -p "$stage/share/subnetra/launchd"
@@ -158,7 +161,7 @@ verify_one() {
   [ -f "$archive" ] || fail "$archive is missing"
   listing=$(tar -tzf "$archive")
   local expected=(
-    bin/subnetrad bin/subnetra
+    bin/subnetrad bin/subnetra bin/subnetra-wg
     lib/subnetra/subnetrad.dll lib/subnetra/subnetrad.deps.json lib/subnetra/subnetrad.runtimeconfig.json
     lib/subnetra/subnetra.dll lib/subnetra/subnetra.deps.json lib/subnetra/subnetra.runtimeconfig.json
     lib/subnetra/Overlay.Protocol.dll lib/subnetra/Overlay.Os.dll lib/subnetra/Overlay.Hub.dll

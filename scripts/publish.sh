@@ -4,7 +4,7 @@
 # the framework (bench/README.md has the measured size, startup and RSS).
 #
 # Usage: scripts/publish.sh [--rid linux-x64|linux-arm64|osx-arm64|osx-x64] [--cli] [--out DIR]
-# Output: artifacts/publish/<rid>/subnetrad (and subnetra). The OS variant (Linux/MacOS files)
+# Output: artifacts/publish/<rid>/subnetrad, the subnetra-wg launcher (and subnetra). The OS variant (Linux/MacOS files)
 # follows the RID (Directory.Build.props).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,5 +30,7 @@ publish() { # project
     -p:DebugType=none -o "$out" -nologo -v q -clp:ErrorsOnly
 }
 publish src/Daemon/Overlay.Daemon.csproj
+# subnetra-wg (wireguard-go's command line, issue 15) is a launcher beside subnetrad.
+install -m 0755 deploy/bin/subnetra-wg "$out/subnetra-wg"
 [ "$cli" = 1 ] && publish src/Cli/Overlay.Cli.csproj
 ls -l "$out"

@@ -1,3 +1,4 @@
+using Overlay.Protocol.Config;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
@@ -79,25 +80,10 @@ public static partial class UsageErrors
         {
             string k = c.TrimStart('-');
             if (t.Length >= 3 && k.StartsWith(t, StringComparison.Ordinal)) return c;
-            int d = EditDistance(t, k);
+            int d = EditDistance.Between(t, k);
             if (d < bestDistance) { bestDistance = d; best = c; }
         }
         return bestDistance <= Math.Max(2, t.Length / 3) ? best : null;
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
     }
 
     /// <summary>The library's conversion error without its CLR type name: "Cannot parse argument 'x' for option '--y'" + what it takes.</summary>

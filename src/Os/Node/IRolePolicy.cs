@@ -18,6 +18,13 @@ public interface IRolePolicy
     /// <summary>For every handshake datagram (types 1 and 2) before it is processed.</summary>
     void OnHandshakeMessage(NodeDataPath node);
 
+    /// <summary>
+    /// True for plain WireGuard (subnetra-wg): every decrypted packet whose source passes the
+    /// sender's allowed IPs goes to the tun, as in wireguard-go; the kernel routes it on. False
+    /// (hub, spoke) looks the destination up and may relay it to another peer. Read once at start.
+    /// </summary>
+    bool DeliversInboundToTun => false;
+
     /// <summary>How the role is finding a peer's endpoint, for status ("resolving", "resolved"); null when there is nothing to say. Loop thread.</summary>
     string? EndpointState(int peerId) => null;
 }

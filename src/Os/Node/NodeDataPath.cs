@@ -44,6 +44,7 @@ public sealed class NodeDataPath : IWireGuardOutput
     private readonly DatagramBatch[] _tx;
     private readonly byte[] _tunFrame;
     private readonly IRolePolicy _policy;
+    private readonly bool _deliverInboundToTun;
     private int _currentSocket;
     private UdpEndpoint _currentSource;
     private bool _inDatagram;
@@ -68,6 +69,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         _tun = tun;
         _udp = udp;
         _policy = policy;
+        _deliverInboundToTun = policy.DeliversInboundToTun;
         _table = setup.Table;
         _wg = new WireGuardEngine(time, Counters, this, new WireGuardEngineOptions { Mtu = setup.Mtu });
         _localId = setup.LocalId;
@@ -118,6 +120,22 @@ public sealed class NodeDataPath : IWireGuardOutput
         _byIndex = peersByIndex;
         _table = table;
     }
+
+    /// <summary>Replaces a peer's allowed inner sources (a UAPI set moved or added a prefix). Loop thread only.</summary>
+    public void SetAllowedSources(WireGuardPeer peer, AllowedSources allowed) => _peerState[peer.Slot]!.AllowedSources = allowed;
+
+    /// <summary>
+    /// Swaps the UDP port at <paramref name="socket"/> (a UAPI listen_port rebind). Loop thread
+    /// only, between packets; queued datagrams of the old socket are sent through it first.
+    /// </summary>
+    public void ReplaceUdp(int socket, IUdpPort port)
+    {
+        Flush(socket);
+        _udp[socket] = port;
+        _seenSendErrors[socket] = port.SendErrors;
+        _seenTruncated[socket] = port.ReceiveTruncated;
+    }
+
 
     public WireGuardPeer? PeerById(int id) => _wg.FindPeer(id);
 
@@ -265,7 +283,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         }
         if (!state.AllowedSources.Contains(src)) { Counters.Drop(DropReason.InnerSourceSpoofed); return; }
 
-        RouteTarget route = _table.Lookup(dst);
+        RouteTarget route = _deliverInboundToTun ? RouteTarget.Local : _table.Lookup(dst);
         switch (route.Kind)
         {
             case RouteKind.Local:

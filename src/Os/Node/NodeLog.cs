@@ -11,13 +11,16 @@ public sealed class NodeLog(TextWriter writer, LogLevel level)
 {
     public LogLevel Level { get; } = level;
 
+    /// <summary>The line prefix: the program name (subnetra-wg logs as itself).</summary>
+    public string Program { get; init; } = "subnetrad";
+
     public bool Enabled(LogLevel level) => level <= Level;
 
     public void Write(LogLevel level, string message)
     {
         if (!Enabled(level)) return;
         string tag = level switch { LogLevel.Error => "error", LogLevel.Warn => "warn", LogLevel.Info => "info", _ => "debug" };
-        lock (writer) writer.WriteLine($"subnetrad: {tag}: {message}");
+        lock (writer) writer.WriteLine($"{Program}: {tag}: {message}");
     }
 
     public void Error(string m) => Write(LogLevel.Error, m);

@@ -19,6 +19,9 @@ public sealed class UapiDevice : IDisposable
     /// <summary>First bound UDP port; 0 is not reported.</summary>
     public int ListenPort { get; init; }
 
+    /// <summary>SO_MARK of the UDP socket; 0 is not reported.</summary>
+    public uint Fwmark { get; init; }
+
     public IReadOnlyList<UapiPeer> Peers { get; init; } = [];
 
     public void Dispose()

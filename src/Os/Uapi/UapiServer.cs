@@ -16,14 +16,19 @@ namespace Overlay.Os.Uapi;
 /// peer-credential check as the control socket (root or the daemon's uid). A connection may
 /// carry several requests. <c>get=1</c> + empty line is answered from a snapshot taken by
 /// the caller's function (the node builds it on its loop thread). <c>set=1</c> is read to its
-/// empty line and refused with <c>errno=-1</c> (EPERM): configuration comes from the JSON
-/// config and <c>subnetra reload</c>, never from wg. Any other request closes the connection,
+/// empty line and handed to the caller's set function when there is one (subnetra-wg: it parses
+/// and applies it on the loop and returns the errno); without one (subnetrad, whose source of
+/// truth is the JSON config and <c>subnetra reload</c>) it is refused with <c>errno=-1</c> (EPERM).
+/// Any other request closes the connection,
 /// as in wireguard-go. A stale socket file (connect refused) is replaced; a live one is an error.
 /// </summary>
 public sealed class UapiServer : IAsyncDisposable
 {
     /// <summary>Longest accepted line; UAPI lines are short (a key is 64 hex digits).</summary>
     public const int MaxLineBytes = 4096;
+
+    /// <summary>Most lines one set may carry (130,560 allowed IPs and their peers fit many times over).</summary>
+    public const int MaxSetLines = 2_000_000;
 
     private const int MaxConnections = 16;
 
@@ -38,6 +43,7 @@ public sealed class UapiServer : IAsyncDisposable
 
     private readonly Func<CancellationToken, Task<UapiDevice>> _snapshot;
     private readonly Action<string> _log;
+    private Func<IReadOnlyList<string>, CancellationToken, Task<int>>? _set;
     private UnixSocketListener _listener = null!;
 
     public string SocketPath => _listener.SocketPath;
@@ -56,11 +62,24 @@ public sealed class UapiServer : IAsyncDisposable
     public static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string>? log = null) =>
         Start(socketPath, snapshot, log, DefaultRequestTimeout);
 
-    internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string>? log, TimeSpan requestTimeout)
+    internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string>? log, TimeSpan requestTimeout) =>
+        Start(socketPath, snapshot, null, log, requestTimeout);
+
+    /// <summary>
+    /// As <see cref="Start(string, Func{CancellationToken, Task{UapiDevice}}, Action{string}?)"/>, with a
+    /// set function: it gets the request's lines (without <c>set=1</c> and the empty line) and
+    /// returns 0 or a positive errno, which is sent negative as wireguard-go does.
+    /// </summary>
+    public static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
+        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log = null) =>
+        Start(socketPath, snapshot, set, log, DefaultRequestTimeout);
+
+    internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
+        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var server = new UapiServer(snapshot, log ?? (_ => { }), requestTimeout);
+        var server = new UapiServer(snapshot, log ?? (_ => { }), requestTimeout) { _set = set };
         // wg runs as root; wireguard-go binds under umask 077 and the listener makes the socket 0600.
         server._listener = UnixSocketListener.Start(socketPath, new UnixSocketListenerOptions
         {
@@ -118,6 +137,21 @@ public sealed class UapiServer : IAsyncDisposable
                     if (await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false) is not "") return;
                     await WriteGetReplyAsync(stream, deadline, stop).ConfigureAwait(false);
                     break;
+                case "set=1" when _set is not null:
+                    var lines = new List<string>();
+                    string? l;
+                    while ((l = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
+                    {
+                        if (lines.Count == MaxSetLines) { _log($"UAPI set longer than {MaxSetLines} lines; closing the connection"); return; }
+                        lines.Add(l);
+                    }
+                    if (l is null) return;
+                    // Applying runs on the packet loop: its time is the node's, not the client's.
+                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+                    int errno = await SetAsync(lines, stop).ConfigureAwait(false);
+                    deadline.CancelAfter(_requestTimeout);
+                    await WriteAsync(stream, UapiText.SetError(errno), deadline.Token).ConfigureAwait(false);
+                    break;
                 case "set=1":
                     string? line;
                     while ((line = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
@@ -131,6 +165,24 @@ public sealed class UapiServer : IAsyncDisposable
                     _log($"unknown UAPI operation '{(op.Length > 32 ? op[..32] + "..." : op)}'; closing the connection");
                     return;
             }
+        }
+    }
+
+    private async Task<int> SetAsync(List<string> lines, CancellationToken stop)
+    {
+        try
+        {
+            return await _set!(lines, stop).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+        {
+            _log($"UAPI set failed: {ex.Message}");
+            return UapiText.EIO;
+        }
+        finally
+        {
+            // private_key and preshared_key lines.
+            lines.Clear();
         }
     }
 

@@ -28,6 +28,7 @@ public static class UapiText
     {
         if (device.PrivateKey is { } sk && sk.AsSpan().ContainsAnyExcept((byte)0)) KeyLine(reply, "private_key="u8, sk);
         if (device.ListenPort != 0) NumberLine(reply, "listen_port="u8, device.ListenPort);
+        if (device.Fwmark != 0) NumberLine(reply, "fwmark="u8, device.Fwmark);
         foreach (UapiPeer p in device.Peers)
         {
             KeyLine(reply, "public_key="u8, p.PublicKey);

@@ -49,27 +49,11 @@ internal sealed partial class ConfigValidator
         int bestDistance = int.MaxValue;
         foreach (string k in known)
         {
-            int d = EditDistance(lower, k);
+            int d = EditDistance.Between(lower, k);
             if (d < bestDistance) { bestDistance = d; best = k; }
         }
         int allowed = Math.Max(2, key.Length / 3);
         return bestDistance <= allowed ? best : null;
-    }
-
-    /// <summary>Levenshtein distance (insert, delete, substitute each cost 1).</summary>
-    internal static int EditDistance(string a, string b)
-    {
-        var prev = new int[b.Length + 1];
-        var cur = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++) prev[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            cur[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                cur[j] = Math.Min(Math.Min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (prev, cur) = (cur, prev);
-        }
-        return prev[b.Length];
     }
 
     /// <summary>A required key: absent or JSON null is reported with <paramref name="message"/>.</summary>

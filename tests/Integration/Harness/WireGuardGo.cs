@@ -39,7 +39,24 @@ public sealed partial class WireGuardGo : IDisposable
     /// Starts wireguard-go in <paramref name="ns"/> and returns once its UAPI socket and tun interface exist
     /// (bounded by <paramref name="readyTimeout"/>, default 10 s). The interface is down and unconfigured.
     /// </summary>
-    public static async Task<WireGuardGo> StartAsync(string ns, string? interfaceName = null, TimeSpan? readyTimeout = null)
+    public static Task<WireGuardGo> StartAsync(string ns, string? interfaceName = null, TimeSpan? readyTimeout = null) =>
+        StartAsync(ns, interfaceName, readyTimeout, name => new ProcessSpec("wireguard-go", ["-f", name])
+        {
+            Netns = ns,
+            Environment = new Dictionary<string, string> { ["LOG_LEVEL"] = "verbose" },
+            DisplayName = $"wireguard-go[{name}]",
+        });
+
+    /// <summary>
+    /// Starts our <c>subnetra-wg -f &lt;if&gt;</c> (issue 15: <c>dotnet subnetrad.dll --subnetra-wg -f &lt;if&gt;</c>)
+    /// the same way: configured with wg(8) afterwards, exactly like wireguard-go.
+    /// </summary>
+    public static Task<WireGuardGo> StartSubnetraWgAsync(string ns, string? interfaceName = null, TimeSpan? readyTimeout = null) =>
+        StartAsync(ns, interfaceName, readyTimeout ?? TimeSpan.FromSeconds(20), name =>
+            DaemonBinaries.DaemonSpec(ns, new Dictionary<string, string> { ["LOG_LEVEL"] = "verbose" }, "--subnetra-wg", "-f", name)
+                with { DisplayName = $"subnetra-wg[{name}]" });
+
+    private static async Task<WireGuardGo> StartAsync(string ns, string? interfaceName, TimeSpan? readyTimeout, Func<string, ProcessSpec> spec)
     {
         string name = interfaceName ?? UniqueInterfaceName();
         if (!InterfaceNamePattern().IsMatch(name))
@@ -52,9 +69,7 @@ public sealed partial class WireGuardGo : IDisposable
             throw new HarnessException($"{UapiDirectory}/{name}.sock already exists: another daemon uses this interface name");
         }
 
-        var environment = new Dictionary<string, string> { ["LOG_LEVEL"] = "verbose" };
-        ManagedProcess process = ManagedProcess.Start(
-            new ProcessSpec("wireguard-go", ["-f", name]) { Netns = ns, Environment = environment, DisplayName = $"wireguard-go[{name}]" });
+        ManagedProcess process = ManagedProcess.Start(spec(name));
         var instance = new WireGuardGo(ns, name, process);
         try
         {
@@ -244,7 +259,7 @@ public sealed partial class WireGuardGo : IDisposable
         }
     }
 
-    public override string ToString() => $"wireguard-go {InterfaceName} in {Netns}";
+    public override string ToString() => $"{Process.Name} {InterfaceName} in {Netns}";
 
     private ExecResult Run(IReadOnlyList<string> argv) =>
         Harness.Netns.Exec(Netns, argv, TimeSpan.FromSeconds(15)).EnsureSuccess();

@@ -31,6 +31,8 @@ public sealed class InstallScriptTests
         Assert.True(r.Exit == 0, r.Err);
         Assert.Contains("+ scripts/publish.sh --rid linux-x64 --cli --out /tmp/subnetra-install.", r.Out);
         Assert.Contains($"+ install -d -m 0755 {prefix}/bin", r.Out);
+        // subnetra-wg (issue 15) is installed beside subnetrad.
+        Assert.Contains($"/subnetra-wg {prefix}/bin/", r.Out);
         Assert.Contains("+ install -d -m 0700 /etc/subnetra", r.Out);
         Assert.Contains("+ write /etc/systemd/system/subnetrad.service (mode 0644)", r.Out);
         Assert.Contains("+ write /etc/systemd/system/subnetra-textfile.timer (mode 0644)", r.Out);

@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using Overlay.Os.Interop;
 using Overlay.Os.Tun;
 
@@ -175,10 +176,7 @@ public sealed unsafe class TunDeviceFramingTests : IDisposable
         var frame = new byte[4 + 1500];
         Ipv4Packet(1400).CopyTo(frame, 4);
         var sink = new byte[2048];
-        for (int i = 0; i < 100; i++) RoundTrip(frame, sink);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 10_000; i++) RoundTrip(frame, sink);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, AllocationProbe.SteadyStateBytes(() => RoundTrip(frame, sink), warmUp: 100, rounds: 10_000));
     }
 
     private void RoundTrip(byte[] frame, byte[] sink)

@@ -47,7 +47,7 @@ public sealed class UapiServerTests : IDisposable
 
         TimeSpan held = await Overlay.Os.Tests.Control.ControlServerTests.TrickleUntilClosedAsync(s, "get=");
 
-        Assert.InRange(held, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(2));
+        Assert.InRange(held, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(6));
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public sealed class UapiServerTests : IDisposable
         // Complete lines every 50 ms: under the old per-line idle timer this never ended.
         TimeSpan held = await Overlay.Os.Tests.Control.ControlServerTests.TrickleUntilClosedAsync(s, "x\n");
 
-        Assert.InRange(held, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(2));
+        Assert.InRange(held, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(6));
     }
 
     [Fact]
@@ -157,5 +157,33 @@ public sealed class UapiServerTests : IDisposable
     {
         await using UapiServer server = Start();
         Assert.Equal("", await ExchangeAsync(new string('x', UapiServer.MaxLineBytes + 10) + "\n"));
+    }
+
+    [Fact]
+    public async Task Set_WithSetFunction_LinesPassedAndErrnoSentNegative()
+    {
+        var seen = new List<string>();
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (lines, _) =>
+        {
+            seen.AddRange(lines);
+            return Task.FromResult(UapiErrno.EINVAL);
+        });
+        string reply = await ExchangeAsync("set=1\nlisten_port=1\nbogus=2\n\nget=1\n\n");
+        Assert.Equal("errno=-22\n\n" + UapiTextTests.Format(await Fake(default)), reply);
+        Assert.Equal(["listen_port=1", "bogus=2"], seen);
+    }
+
+    [Fact]
+    public async Task Set_WithSetFunctionSucceeding_AnswersErrnoZero()
+    {
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (_, _) => Task.FromResult(0));
+        Assert.Equal("errno=0\n\n", await ExchangeAsync("set=1\nreplace_peers=true\n\n"));
+    }
+
+    [Fact]
+    public async Task Set_SetFunctionThrows_AnswersNegativeEio()
+    {
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (_, _) => Task.FromException<int>(new TimeoutException("loop stuck")));
+        Assert.Equal("errno=-5\n\n", await ExchangeAsync("set=1\nreplace_peers=true\n\n"));
     }
 }

@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using System.Net;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
@@ -111,9 +112,6 @@ public sealed unsafe class UdpReceiveOffloadTests
             int got = 0;
             for (int k = 0; k < 50 && got < 16; k++) got += receiver.ReceiveBatch(rx);
         }
-        for (int i = 0; i < 20; i++) Round();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 300; i++) Round();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, AllocationProbe.SteadyStateBytes(Round, warmUp: 20, rounds: 300));
     }
 }
