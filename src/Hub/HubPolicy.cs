@@ -64,7 +64,7 @@ public sealed class HubPolicy : IRolePolicy
         {
             var peer = node.PeerById(id);
             if (peer is null || !peer.Endpoint.IsNone) continue;
-            peer.Endpoint = endpoint;
+            node.WireGuard.SetEndpoint(peer, endpoint);
             _saved[id] = endpoint;
             node.WireGuard.SendKeepalive(peer);
         }

@@ -201,7 +201,7 @@ public sealed class SpokePolicy : IRolePolicy
         _info(hub.Endpoint.IsNone
             ? $"hub endpoint {name} resolves to {next}; dialing it"
             : $"hub endpoint {name} now resolves to {next} (was {hub.Endpoint}); moving to it");
-        hub.Endpoint = next;
+        node.WireGuard.SetEndpoint(hub, next);
         _unansweredSince = Unarmed;
         node.WireGuard.SendKeepalive(hub);
     }

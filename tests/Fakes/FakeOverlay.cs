@@ -124,7 +124,7 @@ public sealed class FakeOverlay
     /// <summary>One poll-loop turn of one node, as PollLoop would run it.</summary>
     public void Turn(FakeNode n)
     {
-        n.DataPath.BeginTurn();
+        n.DataPath.BeginTurn(Time.GetTimestamp());
         n.DataPath.OnUdpReadable(0);
         n.DataPath.OnTunReadable();
         if (Due(n)) n.DataPath.OnTimer();

@@ -55,7 +55,7 @@ public class JunkInitiationBenchmarks
             rng.NextBytes(_junk[i]);
             MessageLayout.WriteHeader(_junk[i], MessageType.HandshakeInitiation);
         }
-        _hub.BeginTurn();
+        _hub.BeginTurn(TimeProvider.System.GetTimestamp());
         // Spend this source's share once, so Flood measures the rationed steady state.
         while (_hub.ProcessDatagram(_junk[0], _source).Reason != DropReason.Mac1ScanRationed) { }
     }
@@ -66,7 +66,7 @@ public class JunkInitiationBenchmarks
     [Benchmark]
     public DropReason FirstOfTurn()
     {
-        _hub.BeginTurn();
+        _hub.BeginTurn(TimeProvider.System.GetTimestamp());
         return _hub.ProcessDatagram(_junk[++_next & 255], _source).Reason;
     }
 }

@@ -61,7 +61,7 @@ public class Mac1SelectionBenchmarks
         PskIdentity.DeriveStaticPrivate(psk, (uint)link, 0, priv);
         PskIdentity.DeriveStaticPublic(psk, 0, (uint)link, hubPub);
         WireGuardPeer hub = spoke.AddPeer(new LocalIdentity(priv), hubPub, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
-        spoke.BeginTurn();
+        spoke.BeginTurn(TimeProvider.System.GetTimestamp());
         spoke.SendKeepalive(hub);
         return sink.Last;
     }
@@ -69,14 +69,14 @@ public class Mac1SelectionBenchmarks
     [Benchmark]
     public DropReason NoMatch()
     {
-        _hub.BeginTurn();
+        _hub.BeginTurn(TimeProvider.System.GetTimestamp());
         return _hub.ProcessDatagram(_foreign.AsSpan(), _source).Reason;
     }
 
     [Benchmark]
     public InboundKind MatchLast()
     {
-        _hub.BeginTurn();
+        _hub.BeginTurn(TimeProvider.System.GetTimestamp());
         return _hub.ProcessDatagram(_matching.AsSpan(), new UdpEndpoint([198, 18, 3, 232], (ushort)(40000 + ++_port % 20000))).Kind;
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using BenchmarkDotNet.Attributes;
 using Overlay.Hub;
 using Overlay.Os.Node;
@@ -27,7 +26,7 @@ public class PacketPathBenchmarks
 
         public void Turn()
         {
-            DataPath.BeginTurn();
+            DataPath.BeginTurn(TimeProvider.System.GetTimestamp());
             DataPath.OnUdpReadable(0);
             DataPath.OnTunReadable();
             DataPath.EndTurn();
@@ -90,18 +89,7 @@ public class PacketPathBenchmarks
         if (allocated != 0) throw new InvalidOperationException($"the warm packet path allocated {allocated} bytes");
     }
 
-    private static byte[] Ipv4(int total, byte from, byte to)
-    {
-        var p = new byte[total];
-        p[0] = 0x45;
-        BinaryPrimitives.WriteUInt16BigEndian(p.AsSpan(2), (ushort)total);
-        p[8] = 64;
-        p[9] = 17;
-        p[12] = 198; p[13] = 19; p[15] = from;
-        p[16] = 198; p[17] = 19; p[19] = to;
-        for (int i = 20; i < total; i++) p[i] = (byte)i;
-        return p;
-    }
+    private static byte[] Ipv4(int total, byte from, byte to) => BenchPackets.Ipv4(total, [198, 19, 0, from], [198, 19, 0, to]);
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public void SpokeToHub()

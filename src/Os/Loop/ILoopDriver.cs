@@ -7,16 +7,15 @@ namespace Overlay.Os.Loop;
 public interface ILoopDriver
 {
     /// <summary>
-    /// Start of a turn, after poll returns and before any handler runs: read the clock once here, so
-    /// everything handled in the turn sees the time it arrived (the poll timeout was computed earlier
-    /// from <see cref="NextDeadlineTimestamp"/>).
+    /// Start of a turn, after poll returns and before any handler runs. <paramref name="now"/> is the
+    /// turn's one clock read, taken by the loop from the <see cref="TimeProvider"/> it was built with
+    /// (the engine's clock), so everything handled in the turn sees the time it arrived.
     /// </summary>
-    void BeginTurn();
+    void BeginTurn(long now);
 
     /// <summary>
-    /// The next deadline as a <see cref="TimeProvider.GetTimestamp"/> value of
-    /// <see cref="TimeProvider.System"/>; <see cref="long.MaxValue"/> when nothing is due.
-    /// Read before poll and again after dispatch.
+    /// The next deadline as a <see cref="TimeProvider.GetTimestamp"/> value of the loop's clock;
+    /// <see cref="long.MaxValue"/> when nothing is due. Read before poll and again after dispatch.
     /// </summary>
     long NextDeadlineTimestamp { get; }
 

@@ -7,9 +7,9 @@ namespace Overlay.Os.Loop;
 /// The daemon's single event loop (DESIGN §6): one thread, poll(2) over the registered fds
 /// (tun, UDP, control socket) plus a self-pipe for wake-ups. Each turn:
 ///   timeout = next deadline - now, clamped to [0, 1000] ms (never infinite, so a lost
-///   wake-up costs at most a second); poll; driver.BeginTurn(); dispatch readable fds and the
-///   wake pipe (drain it, run posted actions); driver.OnTimer() if the deadline passed;
-///   driver.EndTurn().
+///   wake-up costs at most a second); poll; now = one clock read; driver.BeginTurn(now);
+///   dispatch readable fds and the wake pipe (drain it, run posted actions);
+///   driver.OnTimer() if the deadline is at or before now; driver.EndTurn().
 /// Register/Unregister belong to the loop thread (or to setup before <see cref="Run"/>);
 /// <see cref="Wake"/>, <see cref="Post"/> and <see cref="Stop"/> are safe from any thread.
 /// The fds stay owned by their SafeHandles; the owner keeps them open until Run returns.
@@ -43,8 +43,14 @@ public sealed unsafe class PollLoop : IDisposable
     private long _errorEvents;
     private long _mutedFds;
 
-    public PollLoop()
+    private readonly TimeProvider _time;
+    private long _now;
+
+    /// <param name="time">The clock the driver's deadlines are in (the engine's); <see cref="TimeProvider.System"/> when null.</param>
+    public PollLoop(TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+        _now = _time.GetTimestamp();
         int* fds = stackalloc int[2];
         int r = Libc.CreatePipe(fds);
         if (r < 0) throw new SystemCallException("pipe(wake)", new Errno(-r), "Out of file descriptors? Check ulimit -n.");
@@ -178,7 +184,8 @@ public sealed unsafe class PollLoop : IDisposable
     {
         if (_needsCompaction) Compact();
 
-        int timeout = TimeoutMs(driver.NextDeadlineTimestamp, TimeProvider.System.GetTimestamp(), TimeProvider.System.TimestampFrequency);
+        // The previous turn's clock read: the timeout is at most that turn's work too long, never short.
+        int timeout = TimeoutMs(driver.NextDeadlineTimestamp, _now, _time.TimestampFrequency);
         int polled = _count;
         int ready;
         fixed (Libc.PollFd* p = _fds)
@@ -194,7 +201,9 @@ public sealed unsafe class PollLoop : IDisposable
 
         // The turn's one clock read happens after poll returns: everything handled below sees
         // the time it arrived, not the time the wait began (up to MaxTimeoutMs earlier).
-        driver.BeginTurn();
+        long now = _time.GetTimestamp();
+        _now = now;
+        driver.BeginTurn(now);
 
         for (int i = 0; i < polled && ready > 0; i++)
         {
@@ -215,7 +224,7 @@ public sealed unsafe class PollLoop : IDisposable
             handler.OnReadable();
         }
 
-        if (driver.NextDeadlineTimestamp <= TimeProvider.System.GetTimestamp()) driver.OnTimer();
+        if (driver.NextDeadlineTimestamp <= now) driver.OnTimer();
         driver.EndTurn();
     }
 

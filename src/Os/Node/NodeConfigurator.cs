@@ -193,10 +193,10 @@ public sealed class NodeConfigurator
             {
                 // Same link keys: update in place, the session and keypair stay.
                 if (!ReferenceEquals(ns.Local, running.Local) && !ReferenceEquals(ns.Local, explicitIdentity)) ns.Local.ZeroKeys();
-                if (endpointChanged && !ns.Endpoint.IsNone) running.Endpoint = ns.Endpoint;
+                if (endpointChanged && !ns.Endpoint.IsNone) _node.WireGuard.SetEndpoint(running, ns.Endpoint);
                 running.Name = np.Name;
-                if (allowedChanged) ((NodePeer)running.Tag!).AllowedSources = ns.AllowedSources;
-                if (keepaliveChanged) running.PersistentKeepaliveSeconds = ns.PersistentKeepaliveSeconds;
+                if (allowedChanged) _node.StateOf(running).AllowedSources = ns.AllowedSources;
+                if (keepaliveChanged) _node.WireGuard.SetPersistentKeepalive(running, ns.PersistentKeepaliveSeconds);
             }
             if (what.Count == 0) unchanged.Add(np.Id);
             else changed.Add(new ReloadPeerChange { Id = np.Id, Name = np.Name, Changed = what, Session = replace ? "new" : "kept" });

@@ -229,7 +229,7 @@ public sealed class NodeControl
         foreach (WireGuardPeer? p in _host.Configurator.Config.Peers.Select(c => node.PeerById(c.Id)))
         {
             if (p is null) continue;
-            var allowed = ((NodePeer)p.Tag!).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
+            var allowed = node.StateOf(p).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
             PeerEndpoint? configured = _host.Configurator.Config.FindPeer(p.Id)?.Endpoint;
             string? name = configured is { IsLiteral: false } ? configured.ToString() : null;
             peers.Add(PeerStatus.Create(p.Id, p.Name, p.Endpoint.IsNone ? null : p.Endpoint.ToString(),

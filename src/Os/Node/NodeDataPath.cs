@@ -36,12 +36,13 @@ public sealed class NodeDataPath : IWireGuardOutput
     // Replaced together by SetRouting on the loop thread, between packets (never during one).
     private ForwardingTable _table;
     private WireGuardPeer?[] _byIndex;
+    // The node's per-peer state, keyed by the engine's slot (WireGuardPeer.Slot).
+    private NodePeer?[] _peerState = new NodePeer?[16];
     private readonly ITunPort _tun;
     private readonly IUdpPort[] _udp;
     private readonly DatagramBatch _rx;
     private readonly DatagramBatch[] _tx;
     private readonly byte[] _tunFrame;
-    private readonly WireGuardPeer?[] _byId = new WireGuardPeer?[65536];
     private readonly IRolePolicy _policy;
     private readonly bool _deliverInboundToTun;
     private int _currentSocket;
@@ -56,7 +57,8 @@ public sealed class NodeDataPath : IWireGuardOutput
     public TimeProvider Time { get; }
     public WireGuardEngine WireGuard => _wg;
     public ForwardingTable Table => _table;
-    public int Mtu { get; }
+    /// <summary>The tunnel MTU; its one owner is the engine's options.</summary>
+    public int Mtu => _wg.Mtu;
     public IRolePolicy Policy => _policy;
 
     public NodeDataPath(NodeSetup setup, ITunPort tun, IUdpPort[] udp, TimeProvider time, IRolePolicy policy)
@@ -64,13 +66,12 @@ public sealed class NodeDataPath : IWireGuardOutput
         ArgumentOutOfRangeException.ThrowIfZero(udp.Length);
         Counters = new Counters();
         Time = time;
-        Mtu = setup.Mtu;
         _tun = tun;
         _udp = udp;
         _policy = policy;
         _deliverInboundToTun = policy.DeliversInboundToTun;
         _table = setup.Table;
-        _wg = new WireGuardEngine(time, Counters, this) { Mtu = setup.Mtu };
+        _wg = new WireGuardEngine(time, Counters, this, new WireGuardEngineOptions { Mtu = setup.Mtu });
         _localId = setup.LocalId;
         // Frames fit the largest datagram any node of the overlay may send (a peer's MTU can
         // exceed ours), not just our own MTU: a smaller frame would truncate and silently lose
@@ -96,16 +97,17 @@ public sealed class NodeDataPath : IWireGuardOutput
         WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
         // Every link gets a link hint (docs/link-hint.md): harmless to a stock peer, O(1) selection at ours.
         _wg.EnableLinkHint(peer, _localId);
-        peer.Tag = new NodePeer(p.AllowedSources);
-        _byId[p.Id] = peer;
+        if (peer.Slot >= _peerState.Length) Array.Resize(ref _peerState, Math.Max(_peerState.Length * 2, peer.Slot + 1));
+        _peerState[peer.Slot] = new NodePeer(p.AllowedSources);
         return peer;
     }
 
     /// <summary>Removes a peer: its keys are zeroed and packets routed to it are dropped (<c>no_route</c>). Loop thread only.</summary>
     public void RemovePeer(WireGuardPeer peer)
     {
-        if (ReferenceEquals(PeerById(peer.Id), peer)) _byId[peer.Id] = null;
+        if (!ReferenceEquals(_wg.PeerInSlot(peer.Slot), peer)) return;   // removed already; the slot may hold another peer
         _wg.RemovePeer(peer);
+        _peerState[peer.Slot] = null;
     }
 
     /// <summary>
@@ -120,7 +122,7 @@ public sealed class NodeDataPath : IWireGuardOutput
     }
 
     /// <summary>Replaces a peer's allowed inner sources (a UAPI set moved or added a prefix). Loop thread only.</summary>
-    public void SetAllowedSources(WireGuardPeer peer, AllowedSources allowed) => ((NodePeer)peer.Tag!).AllowedSources = allowed;
+    public void SetAllowedSources(WireGuardPeer peer, AllowedSources allowed) => _peerState[peer.Slot]!.AllowedSources = allowed;
 
     /// <summary>
     /// Swaps the UDP port at <paramref name="socket"/> (a UAPI listen_port rebind). Loop thread
@@ -134,7 +136,11 @@ public sealed class NodeDataPath : IWireGuardOutput
         _seenTruncated[socket] = port.ReceiveTruncated;
     }
 
-    public WireGuardPeer? PeerById(int id) => (uint)id < (uint)_byId.Length ? _byId[id] : null;
+
+    public WireGuardPeer? PeerById(int id) => _wg.FindPeer(id);
+
+    /// <summary>The node's state for a live peer (its allowed sources, its socket).</summary>
+    public NodePeer StateOf(WireGuardPeer peer) => _peerState[peer.Slot]!;
 
     /// <summary>The peer at a config index (the forwarding table's peer reference).</summary>
     public WireGuardPeer? PeerAt(int index) => (uint)index < (uint)_byIndex.Length ? _byIndex[index] : null;
@@ -144,14 +150,15 @@ public sealed class NodeDataPath : IWireGuardOutput
     /// <summary>Runs the role's start hook (a spoke dials its hub) as one loop turn.</summary>
     public void Start()
     {
-        BeginTurn();
+        BeginTurn(Time.GetTimestamp());
         _policy.OnStart(this);
         EndTurn();
     }
 
-    public void BeginTurn()
+    /// <summary>Starts a turn at <paramref name="now"/>, the loop's one clock read (a <see cref="Time"/> timestamp).</summary>
+    public void BeginTurn(long now)
     {
-        _wg.BeginTurn();
+        _wg.BeginTurn(now);
         _policy.OnTurn(this);
     }
 
@@ -266,7 +273,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         if (r.Kind != InboundKind.Data) return;
 
         WireGuardPeer from = r.Peer!;
-        var state = (NodePeer)from.Tag!;
+        NodePeer state = _peerState[from.Slot]!;
         state.Socket = socket;
         Span<byte> packet = frame.Slice(r.Offset, r.Length);
         if (!InnerPacket.TryGetSource(packet, out ReadOnlySpan<byte> src) || !InnerPacket.TryGetDestination(packet, out ReadOnlySpan<byte> dst))
@@ -315,7 +322,7 @@ public sealed class NodeDataPath : IWireGuardOutput
     void IWireGuardOutput.Send(WireGuardPeer peer, ReadOnlySpan<byte> datagram)
     {
         if (peer.Endpoint.IsNone) { Counters.Drop(DropReason.NoEndpoint); return; }
-        var state = (NodePeer)peer.Tag!;
+        NodePeer state = _peerState[peer.Slot]!;
         // A reply to the datagram being processed (handshake response, keepalive after it)
         // leaves through the socket it arrived on: with listen_ports, a port-restricted NAT
         // only passes replies from the port the peer sent to (review finding).
@@ -356,7 +363,7 @@ public sealed class NodeDataPath : IWireGuardOutput
     }
 }
 
-/// <summary>Node-side state hung on each WireGuard peer (its Tag).</summary>
+/// <summary>The node's state for one WireGuard peer, kept in <see cref="NodeDataPath"/>'s table keyed by the peer's slot.</summary>
 public sealed class NodePeer(AllowedSources allowedSources)
 {
     public AllowedSources AllowedSources { get; set; } = allowedSources;

@@ -53,8 +53,9 @@ public sealed partial class NodeHost : IDisposable
             tun = TunDevice.Open(requestedTun, config.TunMtu);
             if (tun.OffloadNote is { } offloadNote) log.Info($"{tun.Name}: {offloadNote}");
             foreach (ushort port in config.EffectiveListenPorts) sockets.Add(UdpSocket.Bind(port));
-            loop = new PollLoop();
-            var node = new NodeDataPath(setup, tun, sockets.ToArray(), time ?? TimeProvider.System, policy);
+            time ??= TimeProvider.System;
+            loop = new PollLoop(time);   // one clock for the loop and the engine
+            var node = new NodeDataPath(setup, tun, sockets.ToArray(), time, policy);
             loop.Register(tun.Handle, new TunReadable(node));
             for (int i = 0; i < sockets.Count; i++) loop.Register(sockets[i].Handle, new UdpReadable(node, i));
             string tunName = tun.Name;

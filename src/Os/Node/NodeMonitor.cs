@@ -13,7 +13,7 @@ internal sealed class NodeMonitor(NodeDataPath node, NodeLog log) : ILoopDriver
     private readonly Dictionary<WireGuardPeer, (DateTimeOffset? Handshake, bool Session)> _seen = new();
     private long _nextScan;
 
-    public void BeginTurn() => node.BeginTurn();
+    public void BeginTurn(long now) => node.BeginTurn(now);
 
     public long NextDeadlineTimestamp => node.NextDeadlineTimestamp;
 
@@ -28,7 +28,7 @@ internal sealed class NodeMonitor(NodeDataPath node, NodeLog log) : ILoopDriver
         foreach (WireGuardPeer peer in node.WireGuard.Peers)
         {
             _seen.TryGetValue(peer, out var before);
-            bool session = peer.HasSession;
+            bool session = node.WireGuard.HasSession(peer);
             if (peer.LastHandshake != before.Handshake && peer.LastHandshake is not null)
             {
                 if (!before.Session)

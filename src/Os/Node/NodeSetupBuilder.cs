@@ -22,38 +22,50 @@ public static class NodeSetupBuilder
     {
         resolve ??= Dns.GetHostAddresses;
         LocalIdentity? explicitIdentity = config.PrivateKey is { } sk ? new LocalIdentity(sk) : null;
-        var peers = new List<NodePeerSetup>(config.Peers.Count);
-        Span<byte> derived = stackalloc byte[32];
-        foreach (PeerConfig p in config.Peers)
+        IReadOnlyList<PeerConfig> links = config.Peers;
+        var endpoints = new UdpEndpoint[links.Count];
+        for (int i = 0; i < links.Count; i++)
         {
+            PeerConfig p = links[i];
+            if (p.PublicKey is not null && explicitIdentity is null)
+                throw new InvalidOperationException(
+                    $"{config.SourcePath}: peers[{p.Index}].public_key is set but the node has no private_key");
+            endpoints[i] = Resolve(config, p, resolve);
+        }
+        // Two X25519 per PSK link (our link key's public half, the peer's public key): the bulk of a big
+        // hub's start-up, independent per link, so spread over the cores.
+        var peers = new NodePeerSetup[links.Count];
+        Parallel.For(0, links.Count, i =>
+        {
+            PeerConfig p = links[i];
             LocalIdentity local;
             byte[] remote = new byte[32];
             if (p.PublicKey is { } pub)
             {
-                local = explicitIdentity ?? throw new InvalidOperationException(
-                    $"{config.SourcePath}: peers[{p.Index}].public_key is set but the node has no private_key");
+                local = explicitIdentity!;
                 pub.CopyTo(remote, 0);
             }
             else
             {
+                Span<byte> derived = stackalloc byte[32];
                 PskIdentity.DeriveStaticPrivate(p.Psk, config.LocalId, p.Id, derived);
                 local = new LocalIdentity(derived);
                 System.Security.Cryptography.CryptographicOperations.ZeroMemory(derived);
                 PskIdentity.DeriveStaticPublic(p.Psk, p.Id, config.LocalId, remote);
             }
-            peers.Add(new NodePeerSetup
+            peers[i] = new NodePeerSetup
             {
                 Id = p.Id,
                 Name = p.Name,
                 Local = local,
                 RemoteStatic = remote,
                 Psk = p.Psk,
-                Endpoint = Resolve(config, p, resolve),
+                Endpoint = endpoints[i],
                 // keepalive_secs applies to every role (the hub's default is 0); an explicit value wins, as in Subnetra.
                 PersistentKeepaliveSeconds = config.KeepaliveSecs,
                 AllowedSources = new AllowedSources(p.EffectiveAllowedSources),
-            });
-        }
+            };
+        });
         return new NodeSetup
         {
             LocalId = config.LocalId,

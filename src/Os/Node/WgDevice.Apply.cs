@@ -120,8 +120,8 @@ public sealed partial class WgDevice
         }
         WireGuardPeer peer = entry.Engine;
         if (c.PresharedKey is { } psk) _node.WireGuard.SetPresharedKey(peer, psk);
-        if (c.Endpoint is { } ep) peer.Endpoint = ep;
-        if (c.PersistentKeepaliveInterval is int ka && ka != peer.PersistentKeepaliveSeconds) peer.PersistentKeepaliveSeconds = ka;
+        if (c.Endpoint is { } ep) _node.WireGuard.SetEndpoint(peer, ep);
+        if (c.PersistentKeepaliveInterval is int ka && ka != peer.PersistentKeepaliveSeconds) _node.WireGuard.SetPersistentKeepalive(peer, ka);
         if (c.ReplaceAllowedIps)
         {
             foreach (IPNetwork n in entry.Allowed.Items) _owner.Remove(n);

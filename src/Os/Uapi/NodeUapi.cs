@@ -55,7 +55,7 @@ public sealed class NodeUapi
             else if (!ReferenceEquals(single, p.Local)) several = true;
             var psk = new byte[32];
             p.CopyPresharedKey(psk);
-            var allowed = ((NodePeer)p.Tag!).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
+            var allowed = node.StateOf(p).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
             peers.Add(new UapiPeer
             {
                 PublicKey = p.RemoteStatic.ToArray(),

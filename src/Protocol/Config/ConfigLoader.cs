@@ -264,12 +264,19 @@ internal sealed class ConfigNode
     public string Describe() =>
         IsNull ? "null" : IsArrayLike ? "an array" : IsContainer ? "an object" : $"'{Value}'";
 
-    public static ConfigNode FromConfiguration(IConfiguration root, IReadOnlyDictionary<string, JsonValueKind>? kinds = null) => new()
+    /// <summary>
+    /// The tree of <paramref name="root"/>. With the kind map the tree is built from its paths in
+    /// O(n log n) (<see cref="ConfigTree"/>); IConfiguration.GetChildren scans every key per call, which
+    /// made a 10,000-link hub take minutes.
+    /// </summary>
+    public static ConfigNode FromConfiguration(IConfiguration root, IReadOnlyDictionary<string, JsonValueKind>? kinds = null) =>
+        kinds is not null ? ConfigTree.Build(root, kinds) : FromSections(root);
+
+    private static ConfigNode FromSections(IConfiguration root) => new()
     {
         Key = "",
         JsonPath = "",
-        Kind = kinds is null ? null : JsonValueKind.Object,
-        Children = root.GetChildren().Select(c => Build(c, kinds)).ToList(),
+        Children = root.GetChildren().Select(c => Build(c, null)).ToList(),
     };
 
     private static ConfigNode Build(IConfigurationSection s, IReadOnlyDictionary<string, JsonValueKind>? kinds) => new()

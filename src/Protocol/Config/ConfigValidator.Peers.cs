@@ -101,35 +101,36 @@ internal sealed partial class ConfigValidator
         else d.PublicKey = pk;
     }
 
+    /// <summary>
+    /// Ids, PSKs, public keys and endpoints must be unique: one hash lookup per peer and field (O(n)), each
+    /// duplicate reported against the first peer that has the value.
+    /// </summary>
     private void CheckPeerUniqueness(List<PeerDraft> peers, int? localId)
     {
-        for (int i = 0; i < peers.Count; i++)
+        var ids = new Dictionary<int, PeerDraft>();
+        var psks = new Dictionary<string, PeerDraft>(StringComparer.Ordinal);
+        var publicKeys = new Dictionary<string, PeerDraft>(StringComparer.Ordinal);
+        var endpoints = new Dictionary<string, PeerDraft>(StringComparer.Ordinal);
+        foreach (var p in peers)
         {
-            var p = peers[i];
             if (p.Id != 0 && localId is int lid && p.Id == lid)
                 Error($"peers[{p.Index}].id", $"{p.Id} equals local_id: a node cannot be its own peer");
-            for (int j = 0; j < i; j++)
-            {
-                var q = peers[j];
-                if (p.Id != 0 && p.Id == q.Id)
-                    Error($"peers[{p.Index}].id", $"duplicate of peers[{q.Index}].id ({p.Id})");
-                if (p.Psk is not null && q.Psk is not null && p.Psk.AsSpan().SequenceEqual(q.Psk))
-                    Error($"peers[{p.Index}].psk", $"duplicate of peers[{q.Index}].psk: every link needs its own PSK");
-                if (p.PublicKey is not null && q.PublicKey is not null && p.PublicKey.AsSpan().SequenceEqual(q.PublicKey))
-                    Error($"peers[{p.Index}].public_key", $"duplicate of peers[{q.Index}].public_key");
-                if (SameEndpoint(p.Endpoint, q.Endpoint))
-                    Error($"peers[{p.Index}].endpoint", $"duplicate of peers[{q.Index}].endpoint ({q.Endpoint})");
-            }
+            if (p.Id != 0 && !ids.TryAdd(p.Id, p))
+                Error($"peers[{p.Index}].id", $"duplicate of peers[{ids[p.Id].Index}].id ({p.Id})");
+            if (p.Psk is not null && !psks.TryAdd(Convert.ToHexString(p.Psk), p))
+                Error($"peers[{p.Index}].psk", $"duplicate of peers[{psks[Convert.ToHexString(p.Psk)].Index}].psk: every link needs its own PSK");
+            if (p.PublicKey is not null && !publicKeys.TryAdd(Convert.ToHexString(p.PublicKey), p))
+                Error($"peers[{p.Index}].public_key", $"duplicate of peers[{publicKeys[Convert.ToHexString(p.PublicKey)].Index}].public_key");
+            if (EndpointKey(p.Endpoint) is string key && !endpoints.TryAdd(key, p))
+                Error($"peers[{p.Index}].endpoint", $"duplicate of peers[{endpoints[key].Index}].endpoint ({endpoints[key].Endpoint})");
         }
     }
 
-    /// <summary>Same port and the same address, or the same host name (case-insensitive) when either is a name.</summary>
-    private static bool SameEndpoint(PeerEndpoint? p, PeerEndpoint? q) =>
-        p is not null && q is not null
-        && p.Port == q.Port
-        && (p.Address is not null && q.Address is not null
-            ? p.Address.Equals(q.Address)
-            : string.Equals(p.Host, q.Host, StringComparison.OrdinalIgnoreCase));
+    /// <summary>Same port and the same address, or the same host name (case-insensitive) for names.</summary>
+    private static string? EndpointKey(PeerEndpoint? e) =>
+        e is null ? null
+        : e.Address is not null ? $"ip {e.Address}:{e.Port}"
+        : $"host {e.Host.ToLowerInvariant()}:{e.Port}";
 
     /// <summary>
     /// The validated peers; a peer without allowed_src may send from the virtual subnet (a spoke's hub also from

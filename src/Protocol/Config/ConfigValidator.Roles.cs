@@ -39,22 +39,6 @@ internal sealed partial class ConfigValidator
         }
     }
 
-    /// <summary>Pairwise overlap: a destination must name exactly one spoke.</summary>
-    private void CheckHubOverlaps(List<PeerDraft> peers)
-    {
-        for (int i = 0; i < peers.Count; i++)
-            for (int j = 0; j < i; j++)
-                for (int a = 0; a < peers[i].AllowedSrc.Count; a++)
-                    for (int b = 0; b < peers[j].AllowedSrc.Count; b++)
-                    {
-                        var x = peers[i].AllowedSrc[a];
-                        var y = peers[j].AllowedSrc[b];
-                        if (x.PrefixLength == 0 || y.PrefixLength == 0) continue;
-                        if (AddressText.Overlaps(x, y))
-                            Error(peers[i].AllowedSrcPath(a), $"{x} overlaps {peers[j].AllowedSrcPath(b)} ({y}); a hub peer's allowed_src must be disjoint from every other peer's");
-                    }
-    }
-
     private void CheckSpoke(TopDraft d)
     {
         if (d.LocalTunIp is null && d.LocalRoutes.Count == 0)

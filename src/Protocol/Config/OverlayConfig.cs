@@ -61,7 +61,8 @@ public sealed class PeerConfig
 /// </summary>
 public sealed class OverlayConfig
 {
-    public const int DefaultTunMtu = 1420;
+    /// <summary>The engine's default MTU (<see cref="Engine.WireGuardEngineOptions.DefaultMtu"/>): one default.</summary>
+    public const int DefaultTunMtu = Engine.WireGuardEngineOptions.DefaultMtu;
     public const int MinTunMtu = 576;
     public const int MinTunMtuIPv6 = 1280;
     public const int MaxTunMtu = 9000;

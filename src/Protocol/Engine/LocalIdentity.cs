@@ -16,6 +16,9 @@ public sealed class LocalIdentity
     internal readonly byte[] Mac1Key = new byte[32];
     internal readonly byte[] CookieKey = new byte[32];
     internal readonly List<WireGuardPeer> Peers = new();
+    /// <summary>Where the owning engine lists this identity for the mac1 scan; -1 when not listed (O(1) add and remove).</summary>
+    internal int ScanPosition = -1;
+    internal WireGuardEngine? ScanOwner;
 
     /// <summary>Creates the identity from a private key; the key is clamped as on load in wireguard-go.</summary>
     public LocalIdentity(ReadOnlySpan<byte> privateKey)

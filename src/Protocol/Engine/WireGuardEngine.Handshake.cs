@@ -41,7 +41,7 @@ public sealed partial class WireGuardEngine
         if (Transmit(peer, message)) _counters.HandshakeInitiationsSent++;
         AnyAuthenticatedPacketTraversal(peer);
         AnyAuthenticatedPacketSent(peer);
-        peer.RetransmitHandshakeAt = _now + _rekeyTimeout + Jitter();
+        Arm(peer, ref peer.RetransmitHandshakeAt, _now + _rekeyTimeout + Jitter());
     }
 
     private void ClearHandshake(WireGuardPeer peer)
@@ -91,7 +91,7 @@ public sealed partial class WireGuardEngine
             peer.HandshakeRemoteIndex = senderIndex;
             peer.State = HandshakeState.InitiationConsumed;
             peer.RxBytes += message.Length;
-            if (peer.Endpoint != source) OnEndpointChanged(peer, source);
+            if (peer.Endpoint != source) SetEndpoint(peer, source);
             AnyAuthenticatedPacketTraversal(peer);
             AnyAuthenticatedPacketReceived(peer);
             SendResponse(peer);
@@ -203,7 +203,7 @@ public sealed partial class WireGuardEngine
 
         BeginSession(peer, isInitiator: true, senderIndex);
         peer.RxBytes += message.Length;
-        if (peer.Endpoint != source) OnEndpointChanged(peer, source);
+        if (peer.Endpoint != source) SetEndpoint(peer, source);
         HandshakeComplete(peer);
         _counters.SessionsEstablished++;
         AnyAuthenticatedPacketTraversal(peer);

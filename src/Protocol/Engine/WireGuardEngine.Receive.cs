@@ -50,7 +50,7 @@ public sealed partial class WireGuardEngine
             return Drop(DropReason.Replay, peer);
 
         peer.RxBytes += message.Length;
-        if (peer.Endpoint != source) OnEndpointChanged(peer, source);
+        if (peer.Endpoint != source) SetEndpoint(peer, source);
         if (peer.Keypairs.ReceivedWith(keypair, _retire))
         {
             HandshakeComplete(peer);

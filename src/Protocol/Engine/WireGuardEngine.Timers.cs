@@ -6,60 +6,125 @@ namespace Overlay.Protocol.Engine;
 /// <summary>Timers: deadlines, Tick and the timer hooks (wireguard-go device/timers.go; reference/wireguard.md §2.3).</summary>
 public sealed partial class WireGuardEngine
 {
-    /// <summary>Earliest pending timer deadline over all peers, in <see cref="TimeProvider"/> timestamp units.</summary>
+    // Armed deadlines, one live entry per peer at most: the peer's HeapDeadline. Disarming or pushing a
+    // timer later leaves the entry (lazy deletion); it is dropped or corrected when it reaches the top.
+    private readonly TimerHeap _timers = new();
+
+    /// <summary>Heap entries, live and stale (tests, metrics).</summary>
+    internal int TimerEntries => _timers.Count;
+
+    /// <summary>
+    /// Earliest pending timer deadline over all peers, in <see cref="TimeProvider"/> timestamp units; O(1)
+    /// plus the stale entries it discards on the way (each discarded once).
+    /// </summary>
     public long NextDeadlineTimestamp
     {
         get
         {
-            long next = long.MaxValue;
-            for (int i = 0; i < _peers.Count; i++)
+            while (_timers.TryPeek(out TimerEntry top))
             {
-                var p = _peers[i];
-                next = Math.Min(next, Math.Min(Math.Min(p.RetransmitHandshakeAt, p.SendKeepaliveAt),
-                    Math.Min(Math.Min(p.NewHandshakeAt, p.ZeroKeyMaterialAt), p.PersistentKeepaliveAt)));
+                WireGuardPeer? peer = LiveOwner(top);
+                if (peer is null) { _timers.Pop(); continue; }
+                long earliest = EarliestTimer(peer);
+                if (earliest == top.Deadline) return earliest;
+                // The peer's timers moved later (or were all disarmed) since this entry was pushed.
+                _timers.Pop();
+                peer.HeapDeadline = WireGuardPeer.Unarmed;
+                Rearm(peer, earliest);
             }
-            return next;
+            return WireGuardPeer.Unarmed;
         }
     }
 
-    /// <summary>Runs every timer that is due at the current turn's time.</summary>
+    /// <summary>Runs every timer that is due at the current turn's time: O(expired entries · log n), not O(peers).</summary>
     public void Tick()
     {
         long now = _now;
-        for (int i = 0; i < _peers.Count; i++)
+        while (_timers.TryPeek(out TimerEntry top) && top.Deadline <= now)
         {
-            var peer = _peers[i];
-            if (peer.RetransmitHandshakeAt <= now)
+            _timers.Pop();
+            WireGuardPeer? peer = LiveOwner(top);
+            if (peer is null) continue;
+            peer.HeapDeadline = WireGuardPeer.Unarmed;
+            RunDueTimers(peer, now);
+            if (!peer.Removed) Rearm(peer, EarliestTimer(peer));
+        }
+        if (_timers.Count > 2 * _peers.Count + 64) RebuildTimers();
+    }
+
+    private void RunDueTimers(WireGuardPeer peer, long now)
+    {
+        if (peer.RetransmitHandshakeAt <= now)
+        {
+            peer.RetransmitHandshakeAt = WireGuardPeer.Unarmed;
+            RetransmitHandshakeExpired(peer);
+        }
+        if (peer.SendKeepaliveAt <= now)
+        {
+            peer.SendKeepaliveAt = WireGuardPeer.Unarmed;
+            SendKeepalive(peer);
+            if (peer.NeedAnotherKeepalive)
             {
-                peer.RetransmitHandshakeAt = WireGuardPeer.Unarmed;
-                RetransmitHandshakeExpired(peer);
+                peer.NeedAnotherKeepalive = false;
+                Arm(peer, ref peer.SendKeepaliveAt, now + _keepaliveTimeout);
             }
-            if (peer.SendKeepaliveAt <= now)
-            {
-                peer.SendKeepaliveAt = WireGuardPeer.Unarmed;
-                SendKeepalive(peer);
-                if (peer.NeedAnotherKeepalive)
-                {
-                    peer.NeedAnotherKeepalive = false;
-                    peer.SendKeepaliveAt = now + _keepaliveTimeout;
-                }
-            }
-            if (peer.NewHandshakeAt <= now)
-            {
-                // "Stopped hearing back": data sent, nothing received for KEEPALIVE + REKEY_TIMEOUT.
-                peer.NewHandshakeAt = WireGuardPeer.Unarmed;
-                SendHandshakeInitiation(peer, isRetry: false);
-            }
-            if (peer.ZeroKeyMaterialAt <= now)
-            {
-                peer.ZeroKeyMaterialAt = WireGuardPeer.Unarmed;
-                ZeroKeyMaterial(peer);
-            }
-            if (peer.PersistentKeepaliveAt <= now)
-            {
-                peer.PersistentKeepaliveAt = WireGuardPeer.Unarmed;
-                if (peer.PersistentKeepaliveSeconds > 0) SendKeepalive(peer);
-            }
+        }
+        if (peer.NewHandshakeAt <= now)
+        {
+            // "Stopped hearing back": data sent, nothing received for KEEPALIVE + REKEY_TIMEOUT.
+            peer.NewHandshakeAt = WireGuardPeer.Unarmed;
+            SendHandshakeInitiation(peer, isRetry: false);
+        }
+        if (peer.ZeroKeyMaterialAt <= now)
+        {
+            peer.ZeroKeyMaterialAt = WireGuardPeer.Unarmed;
+            ZeroKeyMaterial(peer);
+        }
+        if (peer.PersistentKeepaliveAt <= now)
+        {
+            peer.PersistentKeepaliveAt = WireGuardPeer.Unarmed;
+            if (peer.PersistentKeepaliveSeconds > 0) SendKeepalive(peer);
+        }
+    }
+
+    /// <summary>Sets one of <paramref name="peer"/>'s timers and, when it is now the peer's earliest, pushes it.</summary>
+    private void Arm(WireGuardPeer peer, ref long timer, long at)
+    {
+        timer = at;
+        if (at < peer.HeapDeadline && !peer.Removed)
+        {
+            peer.HeapDeadline = at;
+            _timers.Push(new TimerEntry(at, peer.Slot, peer.Generation));
+        }
+    }
+
+    private void Rearm(WireGuardPeer peer, long earliest)
+    {
+        if (earliest == WireGuardPeer.Unarmed || earliest >= peer.HeapDeadline) return;
+        peer.HeapDeadline = earliest;
+        _timers.Push(new TimerEntry(earliest, peer.Slot, peer.Generation));
+    }
+
+    /// <summary>The peer an entry belongs to when the entry is still that peer's live one; null when stale.</summary>
+    private WireGuardPeer? LiveOwner(in TimerEntry entry)
+    {
+        WireGuardPeer? peer = _slots[entry.Slot];
+        if (peer is null || peer.Generation != entry.Generation || peer.HeapDeadline != entry.Deadline) return null;
+        return peer;
+    }
+
+    private static long EarliestTimer(WireGuardPeer p) =>
+        Math.Min(Math.Min(Math.Min(p.RetransmitHandshakeAt, p.SendKeepaliveAt),
+            Math.Min(p.NewHandshakeAt, p.ZeroKeyMaterialAt)), p.PersistentKeepaliveAt);
+
+    /// <summary>Drops every stale entry when they outnumber the peers (amortised O(1) per push).</summary>
+    private void RebuildTimers()
+    {
+        _timers.Clear();
+        foreach (WireGuardPeer peer in _peers)
+        {
+            peer.HeapDeadline = WireGuardPeer.Unarmed;
+            Rearm(peer, EarliestTimer(peer));
         }
     }
 
@@ -70,7 +135,7 @@ public sealed partial class WireGuardEngine
             // Give up (after MaxTimerHandshakes + 2 initiations, ~REKEY_ATTEMPT_TIME): drop what waited for it.
             peer.SendKeepaliveAt = WireGuardPeer.Unarmed;
             DropStaged(peer);
-            if (peer.ZeroKeyMaterialAt == WireGuardPeer.Unarmed) peer.ZeroKeyMaterialAt = _now + _zeroKeysAfter;
+            if (peer.ZeroKeyMaterialAt == WireGuardPeer.Unarmed) Arm(peer, ref peer.ZeroKeyMaterialAt, _now + _zeroKeysAfter);
             return;
         }
         peer.HandshakeAttempts++;
@@ -93,12 +158,12 @@ public sealed partial class WireGuardEngine
     private void DataSent(WireGuardPeer peer)
     {
         if (peer.NewHandshakeAt == WireGuardPeer.Unarmed)
-            peer.NewHandshakeAt = _now + _keepaliveTimeout + _rekeyTimeout + Jitter();
+            Arm(peer, ref peer.NewHandshakeAt, _now + _keepaliveTimeout + _rekeyTimeout + Jitter());
     }
 
     private void DataReceived(WireGuardPeer peer)
     {
-        if (peer.SendKeepaliveAt == WireGuardPeer.Unarmed) peer.SendKeepaliveAt = _now + _keepaliveTimeout;
+        if (peer.SendKeepaliveAt == WireGuardPeer.Unarmed) Arm(peer, ref peer.SendKeepaliveAt, _now + _keepaliveTimeout);
         else peer.NeedAnotherKeepalive = true;
     }
 
@@ -109,7 +174,7 @@ public sealed partial class WireGuardEngine
     private void AnyAuthenticatedPacketTraversal(WireGuardPeer peer)
     {
         if (peer.PersistentKeepaliveSeconds > 0)
-            peer.PersistentKeepaliveAt = _now + peer.PersistentKeepaliveSeconds * _frequency;
+            Arm(peer, ref peer.PersistentKeepaliveAt, _now + peer.PersistentKeepaliveSeconds * _frequency);
     }
 
     private void HandshakeComplete(WireGuardPeer peer)
@@ -120,7 +185,7 @@ public sealed partial class WireGuardEngine
         peer.LastHandshake = _time.GetUtcNow();
     }
 
-    private void SessionDerived(WireGuardPeer peer) => peer.ZeroKeyMaterialAt = _now + _zeroKeysAfter;
+    private void SessionDerived(WireGuardPeer peer) => Arm(peer, ref peer.ZeroKeyMaterialAt, _now + _zeroKeysAfter);
 
     private long Jitter() => _jitter.Next(ProtocolTimes.RekeyTimeoutJitterMaxMs) * _frequency / 1000;
 }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Overlay.Protocol.Messages;
 using Overlay.Protocol.Noise;
 using Overlay.Protocol.Sessions;
@@ -17,8 +16,9 @@ namespace Overlay.Protocol.Engine;
 /// Inbound work is ordered cheapest first: length/type, receiver index, replay pre-check, mac1, then crypto.
 /// A bad datagram never throws: it is dropped and exactly one <see cref="DropReason"/> is counted.
 /// Transport packets are sealed and opened in place without allocating.
-/// Split by concern as wireguard-go splits device/: this file holds state, construction and peers;
-/// .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake, .Timers.cs the timers,
+/// Split by concern as wireguard-go splits device/: this file holds state and construction; .Peers.cs the
+/// peer slots and indices; .Send.cs outbound, .Receive.cs inbound transport, .Handshake.cs the handshake,
+/// .Timers.cs the timers (a min-heap of deadlines, so a turn costs the timers due, not the peers),
 /// .Responder.cs which identity an initiation targets (metered, rationed scan), .LinkHints.cs the link hint.
 /// </summary>
 public sealed partial class WireGuardEngine
@@ -26,9 +26,7 @@ public sealed partial class WireGuardEngine
     private readonly TimeProvider _time;
     private readonly Counters _counters;
     private readonly IWireGuardOutput _output;
-    private readonly List<WireGuardPeer> _peers = new();
-    private readonly Dictionary<int, WireGuardPeer> _byId = new();
-    private readonly Dictionary<UdpEndpoint, WireGuardPeer> _byEndpoint = new();
+    private readonly WireGuardEngineOptions _options;
     private readonly List<LocalIdentity> _identities = new();
     private readonly IndexTable<WireGuardPeer> _indices;
     private readonly CookieChecker _cookieChecker;
@@ -45,17 +43,18 @@ public sealed partial class WireGuardEngine
 
     private long _now;
 
-    public WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output)
-        : this(time, counters, output, null)
+    public WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output, WireGuardEngineOptions? options = null)
+        : this(time, counters, output, options, null)
     {
     }
 
     /// <param name="random">Seeded jitter and index source for deterministic tests; null in production.</param>
-    internal WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output, Random? random)
+    internal WireGuardEngine(TimeProvider time, Counters counters, IWireGuardOutput output, WireGuardEngineOptions? options, Random? random)
     {
         _time = time;
         _counters = counters;
         _output = output;
+        _options = options ?? WireGuardEngineOptions.Default;
         _frequency = time.TimestampFrequency;
         _rekeyAfterTime = Ticks(ProtocolTimes.RekeyAfterTime);
         _rejectAfterTime = Ticks(ProtocolTimes.RejectAfterTime);
@@ -72,27 +71,30 @@ public sealed partial class WireGuardEngine
         _retire = RetireKeypair;
         _now = time.GetTimestamp();
         _scanBudgetLeft = Mac1ScanBudgetPerTurn;
-        _scanKey = BitConverter.ToInt64(RandomNumberGenerator.GetBytes(8));
+        _scanKey = BitConverter.ToInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
     }
 
-    /// <summary>Tunnel MTU used for padding (wireguard-go DefaultMTU 1420).</summary>
-    public int Mtu { get; set; } = 1420;
+    /// <summary>The settings the engine was built with.</summary>
+    public WireGuardEngineOptions Options => _options;
+
+    /// <summary>Tunnel MTU used for padding (<see cref="WireGuardEngineOptions.Mtu"/>).</summary>
+    public int Mtu => _options.Mtu;
 
     /// <summary>Set by the node when handshake traffic is heavy: handshakes then need a valid mac2 (cookie).</summary>
     public bool UnderLoad { get; set; }
 
-    public IReadOnlyList<WireGuardPeer> Peers => _peers;
-
+    /// <summary>The current turn's time (<see cref="TimeProvider.GetTimestamp"/> units of the engine's clock).</summary>
     public long Now => _now;
 
     internal CookieChecker CookieChecker => _cookieChecker;
 
-    public WireGuardPeer? FindPeer(int id) => _byId.GetValueOrDefault(id);
-
-    /// <summary>Reads the clock once for this loop turn and refills the mac1 scan budget.</summary>
-    public void BeginTurn()
+    /// <summary>
+    /// Starts a loop turn at <paramref name="now"/>, the loop's one clock read for the turn (taken from the
+    /// same <see cref="TimeProvider"/> the engine was built with), and refills the mac1 scan budget.
+    /// </summary>
+    public void BeginTurn(long now)
     {
-        _now = _time.GetTimestamp();
+        _now = now;
         BeginScanTurn();
         _rateLimiter.Sweep(_now);
         RefreshLinkHints();
@@ -100,52 +102,8 @@ public sealed partial class WireGuardEngine
 
     public void SetExplicitIdentity(LocalIdentity? identity) => _explicit = identity;
 
-    public WireGuardPeer AddPeer(LocalIdentity local, ReadOnlySpan<byte> remoteStaticPublic, ReadOnlySpan<byte> psk,
-        int id, string name, UdpEndpoint endpoint, int persistentKeepaliveSeconds)
-    {
-        if (_byId.ContainsKey(id)) throw new ArgumentException($"peer id {id} already exists", nameof(id));
-        var peer = new WireGuardPeer(this, local, remoteStaticPublic, psk, id, name, default, persistentKeepaliveSeconds);
-        _peers.Add(peer);
-        _byId.Add(id, peer);
-        if (local.Peers.Count == 0 && !_identities.Contains(local)) _identities.Add(local);
-        local.Peers.Add(peer);
-        if (!endpoint.IsNone) OnEndpointChanged(peer, endpoint);
-        // Like wireguard-go on `set persistent_keepalive_interval`: the first keepalive (and so the handshake) is due at once.
-        if (persistentKeepaliveSeconds > 0) peer.PersistentKeepaliveAt = _now;
-        return peer;
-    }
-
-    /// <summary>Removes a peer: zeroes its keys and handshake, frees its indices, discards staged packets.</summary>
-    public void RemovePeer(WireGuardPeer peer)
-    {
-        if (peer.Removed) return;
-        peer.Removed = true;
-        ClearHandshake(peer);
-        peer.Keypairs.Clear(_retire);
-        peer.Staged.Clear();
-        _peers.Remove(peer);
-        _byId.Remove(peer.Id);
-        if (peer.HasLinkHint) { ZeroLinkHint(peer); _hintTableDirty = true; }
-        if (_byEndpoint.TryGetValue(peer.Endpoint, out var p) && ReferenceEquals(p, peer)) _byEndpoint.Remove(peer.Endpoint);
-        peer.Local.Peers.Remove(peer);
-        if (peer.Local.Peers.Count == 0)
-        {
-            _identities.Remove(peer.Local);
-            // A per-link (PSK-derived) identity serves only this peer: its private key goes too.
-            if (!ReferenceEquals(peer.Local, _explicit)) peer.Local.ZeroKeys();
-        }
-        CryptographicOperations.ZeroMemory(peer.Psk);
-        CryptographicOperations.ZeroMemory(peer.StaticStatic);
-    }
-
-    internal void OnEndpointChanged(WireGuardPeer peer, UdpEndpoint endpoint)
-    {
-        var old = peer.Endpoint;
-        if (old == endpoint) return;
-        if (!old.IsNone && _byEndpoint.TryGetValue(old, out var p) && ReferenceEquals(p, peer)) _byEndpoint.Remove(old);
-        peer.SetEndpointField(endpoint);
-        if (!endpoint.IsNone && !peer.Removed) _byEndpoint[endpoint] = peer;
-    }
+    /// <summary>True when a confirmed keypair can send to <paramref name="peer"/> now.</summary>
+    public bool HasSession(WireGuardPeer peer) => CanSend(peer.Keypairs.Current);
 
     private void RetireKeypair(Keypair keypair)
     {

@@ -22,7 +22,7 @@ public class UnderLoadClassificationTests
         o.Start();
         var rng = new Random(9);
         var junk = new byte[MessageLayout.InitiationSize];
-        o.Hub.DataPath.BeginTurn();
+        o.Hub.DataPath.BeginTurn(o.Hub.DataPath.Time.GetTimestamp());
         for (int i = 0; i < 500; i++)
         {
             int size = i % 2 == 0 ? MessageLayout.InitiationSize : MessageLayout.ResponseSize;
@@ -48,7 +48,7 @@ public class UnderLoadClassificationTests
         o.Network.Rewrite = null;
         Assert.NotNull(initiation);
 
-        o.Hub.DataPath.BeginTurn();
+        o.Hub.DataPath.BeginTurn(o.Hub.DataPath.Time.GetTimestamp());
         // Replays carry a valid mac1 (they are real): they reach the DH work, so they count.
         for (int i = 0; i <= NodeHubLimits.PerTurn; i++) Feed(o.Hub, initiation, 2000 + i);
         Assert.True(o.Hub.DataPath.WireGuard.UnderLoad);

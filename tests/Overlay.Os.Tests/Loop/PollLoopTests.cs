@@ -22,11 +22,16 @@ public sealed unsafe class PollLoopTests : IDisposable
     {
         public long Deadline = long.MaxValue;
         public int Turns, Timers, Begins;
+        public readonly List<long> Nows = new();
         public Action? OnTimerAction;
         public Action? OnEndTurn;
 
         public long NextDeadlineTimestamp => Volatile.Read(ref Deadline);
-        public void BeginTurn() => Begins++;
+        public void BeginTurn(long now)
+        {
+            Begins++;
+            Nows.Add(now);
+        }
         public void OnTimer() => (OnTimerAction ?? (() => Timers++))();
         public void EndTurn()
         {
@@ -147,6 +152,30 @@ public sealed unsafe class PollLoopTests : IDisposable
         Assert.True(joined(), "OnTimer never fired");
         Assert.InRange(firedAfter.TotalMilliseconds, 50, 500);
         Assert.True(driver.Turns <= 10, $"{driver.Turns} turns for one 50 ms wait: the loop spun");
+    }
+
+    /// <summary>Issue 10: the turn's now comes from the loop's injected clock (the engine's), read once after poll.</summary>
+    [Fact]
+    public void Run_InjectedClock_NowOfEachTurnFromItAndTimerDueAgainstIt()
+    {
+        var time = new Overlay.Tests.Fakes.ManualTimeProvider();
+        time.Advance(TimeSpan.FromSeconds(100));
+        long start = time.GetTimestamp();
+        using var loop = new PollLoop(time);
+        var driver = new TestDriver();
+        // Due by the injected clock, whatever the system clock's timestamps are.
+        driver.Deadline = start;
+        driver.OnEndTurn = () =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            if (driver.Turns == 2) loop.Stop();
+        };
+        var thread = new Thread(() => loop.Run(driver)) { IsBackground = true };
+        thread.Start();
+        Assert.True(thread.Join(Bound));
+
+        Assert.Equal([start, start + time.TimestampFrequency], driver.Nows);
+        Assert.Equal(2, driver.Timers);
     }
 
     [Fact]

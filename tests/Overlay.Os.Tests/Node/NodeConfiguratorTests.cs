@@ -36,7 +36,7 @@ public sealed class NodeConfiguratorTests
     private static ReloadSummary Reload(FakeNode node, string json)
     {
         var (config, setup) = Load(json);
-        node.DataPath.BeginTurn();
+        node.DataPath.BeginTurn(node.DataPath.Time.GetTimestamp());
         ReloadSummary summary = node.Configurator.Reload(config, setup, []);
         node.DataPath.EndTurn();
         return summary;
@@ -221,7 +221,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal(initiations + 1, o.Hub.DataPath.Counters.HandshakeInitiationsReceived);
         Assert.Equal(hs2, p2.LastHandshake);
         Assert.Equal(hs3, p3.LastHandshake);
-        Assert.True(p2.HasSession && p3.HasSession);
+        Assert.True(o.Hub.DataPath.WireGuard.HasSession(p2) && o.Hub.DataPath.WireGuard.HasSession(p3));
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal([2], s.Unchanged);
         Assert.Equal("198.19.0.96/28", Assert.Single(s.RulesDropped).Prefix);
         Assert.Null(o.Hub.DataPath.PeerById(3));
-        Assert.False(p3.HasSession);
+        Assert.False(o.Hub.DataPath.WireGuard.HasSession(p3));
         Assert.Empty(o.Hub.Configurator.Rules.Rules);
         Assert.False(Send(o, 1, "198.19.0.3", o.Spoke(2)));
         Assert.Equal(1, o.Hub.DataPath.Counters.Dropped(DropReason.NoRoute));
@@ -261,7 +261,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal((3, "new"), (c.Id, c.Session));
         Assert.Equal(["psk"], c.Changed);
         Assert.NotSame(old, o.Hub.DataPath.PeerById(3));
-        Assert.False(old.HasSession);
+        Assert.False(o.Hub.DataPath.WireGuard.HasSession(old));
         Assert.True(Send(o, 1, "198.19.0.3", o.Spoke(2)), string.Join(", ", o.Nodes.Select(n => n.Name + ": " + Counts(n))));
     }
 
@@ -316,7 +316,7 @@ public sealed class NodeConfiguratorTests
         Assert.Equal("restart required: role hub -> spoke; nothing was applied", e.Message);
         Assert.Equal(NodeRole.Hub, o.Hub.Configurator.Config.Role);
         Assert.Single(o.Hub.Configurator.Rules.Rules);
-        Assert.True(o.Hub.DataPath.PeerById(2)!.HasSession);
+        Assert.True(o.Hub.DataPath.WireGuard.HasSession(o.Hub.DataPath.PeerById(2)!));
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public sealed class NodeDataPathReviewTests
         for (int round = 0; round < 10; round++)
         {
             o.Turn(o.Nodes[0]);
-            hub.BeginTurn();
+            hub.BeginTurn(hub.Time.GetTimestamp());
             hub.OnUdpReadable(0);
             hub.OnUdpReadable(1);
             hub.EndTurn();
@@ -89,6 +89,6 @@ public sealed class NodeDataPathReviewTests
 
         Assert.NotEmpty(sources);
         Assert.All(sources, s => Assert.Equal("198.18.0.1:51821", s));
-        Assert.True(o.Nodes[0].DataPath.WireGuard.Peers[0].HasSession);
+        Assert.True(o.Nodes[0].DataPath.WireGuard.HasSession(o.Nodes[0].DataPath.WireGuard.Peers[0]));
     }
 }

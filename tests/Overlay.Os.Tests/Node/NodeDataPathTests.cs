@@ -18,7 +18,7 @@ public sealed class NodeDataPathTests
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
 
-        Assert.All(o.Hub.DataPath.WireGuard.Peers, p => Assert.True(p.HasSession, $"{p} has no session"));
+        Assert.All(o.Hub.DataPath.WireGuard.Peers, p => Assert.True(o.Hub.DataPath.WireGuard.HasSession(p), $"{p} has no session"));
         Assert.Equal(2, o.Hub.DataPath.Counters.SessionsEstablished);
         Assert.Equal(0, o.Hub.DataPath.Counters.TotalDropped);
     }
@@ -162,7 +162,7 @@ public sealed class NodeDataPathTests
 
         long failures = o.Hub.DataPath.Counters.Dropped(DropReason.InvalidMac1) + o.Hub.DataPath.Counters.Dropped(DropReason.HandshakeFailed);
         Assert.True(failures >= 2, $"expected repeated handshake failures, saw {failures}");
-        Assert.False(o.Spoke(1).DataPath.WireGuard.Peers[0].HasSession);
+        Assert.False(o.Spoke(1).DataPath.WireGuard.HasSession(o.Spoke(1).DataPath.WireGuard.Peers[0]));
         Assert.Equal(0, o.Hub.Tun.Written.Count);
     }
 
@@ -194,7 +194,7 @@ public sealed class NodeDataPathTests
         o.Advance(TimeSpan.FromSeconds(26));
 
         Assert.True(o.Spoke(1).DataPath.Counters.KeepalivesSent > before);
-        Assert.True(o.Hub.DataPath.WireGuard.Peers[0].HasSession);
+        Assert.True(o.Hub.DataPath.WireGuard.HasSession(o.Hub.DataPath.WireGuard.Peers[0]));
     }
 
     /// <summary>Regression (review): keepalive_secs on a hub was accepted but ignored.</summary>

@@ -83,7 +83,7 @@ public sealed class WgDeviceTests
             {
                 if (d.Udp.Inbox.Count == 0 && d.Tun.Inbound.Count == 0) continue;
                 busy = true;
-                d.Path.BeginTurn();
+                d.Path.BeginTurn(d.Path.Time.GetTimestamp());
                 d.Path.OnUdpReadable(0);
                 d.Path.OnTunReadable();
                 d.Path.EndTurn();
@@ -316,11 +316,11 @@ public sealed class WgDeviceTests
         a.Tun.Inject(Packet("198.18.10.1", "198.18.10.2", "first"));
         Pump();
         WireGuardPeer before = a.Device.FindPeer(Convert.FromHexString(b.PublicHex))!;
-        Assert.True(before.HasSession);
+        Assert.True(a.Path.WireGuard.HasSession(before));
 
         Assert.Equal(0, a.Set($"private_key={a.PrivateHex}"));   // what wg syncconf sends every time
 
         Assert.Same(before, a.Device.FindPeer(Convert.FromHexString(b.PublicHex)));
-        Assert.True(before.HasSession);
+        Assert.True(a.Path.WireGuard.HasSession(before));
     }
 }

@@ -53,7 +53,7 @@ public sealed class SpokePolicyTests
     private void RunPosted()
     {
         Assert.True(_posted.TryTake(out Action? action, TimeSpan.FromSeconds(5)), "no lookup answer was posted");
-        _spoke.DataPath.BeginTurn();
+        _spoke.DataPath.BeginTurn(_spoke.DataPath.Time.GetTimestamp());
         action!();
         _spoke.DataPath.EndTurn();
         _overlay.Pump();
@@ -91,7 +91,7 @@ public sealed class SpokePolicyTests
 
         Assert.Equal("resolved", _policy.EndpointState(1));
         Assert.Equal("198.18.0.1:51820", Hub.Endpoint.ToString());
-        Assert.True(Hub.HasSession, string.Join("\n", _log));
+        Assert.True(_spoke.DataPath.WireGuard.HasSession(Hub), string.Join("\n", _log));
     }
 
     [Fact]
@@ -123,7 +123,7 @@ public sealed class SpokePolicyTests
         _overlay.Start();
         RunPosted();
         Assert.Equal("198.18.0.99:51820", Hub.Endpoint.ToString());
-        Assert.False(Hub.HasSession);
+        Assert.False(_spoke.DataPath.WireGuard.HasSession(Hub));
 
         _resolver.Answer("198.18.0.1");
         for (int s = 0; s < 4; s++)
@@ -142,7 +142,7 @@ public sealed class SpokePolicyTests
         _overlay.Advance(TimeSpan.FromSeconds(6));
 
         Assert.Equal("198.18.0.1:51820", Hub.Endpoint.ToString());
-        Assert.True(Hub.HasSession, string.Join("\n", _log));
+        Assert.True(_spoke.DataPath.WireGuard.HasSession(Hub), string.Join("\n", _log));
         Assert.Contains(_log, l => l.Contains("now resolves to 198.18.0.1:51820 (was 198.18.0.99:51820)", StringComparison.Ordinal));
     }
 

@@ -22,9 +22,9 @@ public class AllocationTests
         for (uint i = 0; i < 5_000; i++)
         {
             int size = (int)(i % 1300) + 4;
-            net.A.BeginTurn();
+            net.A.BeginTurn(net.Time.GetTimestamp());
             net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, size, i));
-            net.B.BeginTurn();
+            net.B.BeginTurn(net.Time.GetTimestamp());
             net.B.SendPacket(net.PeerAtB, frame, TwoEngineNetwork.WriteIpv4(frame, size, i));
             net.Pump();
         }

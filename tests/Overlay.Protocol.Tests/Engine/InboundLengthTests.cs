@@ -37,7 +37,7 @@ public class InboundLengthTests
         else BinaryPrimitives.WriteUInt16BigEndian(p[2..], (ushort)field);
         long droppedBefore = net.CountersB.Dropped(DropReason.NotIp);
 
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         Assert.Equal(SendResult.Sent, net.A.SendPacket(net.PeerAtA, frame, plaintext));
         net.Pump();
 

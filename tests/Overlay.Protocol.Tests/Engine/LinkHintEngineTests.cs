@@ -43,7 +43,7 @@ public class LinkHintEngineTests
                 var peer = Engine.AddPeer(new LocalIdentity(priv), spokePub, psk, spoke, $"spoke{spoke}", default, 0);
                 Engine.EnableLinkHint(peer, HubId);
             }
-            Engine.BeginTurn();
+            Engine.BeginTurn(Time.GetTimestamp());
         }
     }
 
@@ -61,7 +61,7 @@ public class LinkHintEngineTests
         PskIdentity.DeriveStaticPublic(psk, HubId, (uint)spoke, hubPub);
         var peer = engine.AddPeer(new LocalIdentity(priv), hubPub, psk, HubId, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
         if (hint) engine.EnableLinkHint(peer, spoke);
-        engine.BeginTurn();
+        engine.BeginTurn(time.GetTimestamp());
         var frame = new byte[128];
         frame[16] = 0x45;
         frame[19] = 20;
@@ -144,7 +144,7 @@ public class LinkHintEngineTests
         for (int step = 1; step <= 3; step++)
         {
             hub.Time.Advance(TimeSpan.FromSeconds(LinkHint.BucketSeconds));
-            hub.Engine.BeginTurn();
+            hub.Engine.BeginTurn(hub.Time.GetTimestamp());
             Assert.Equal(bucket + step, hub.Engine.LinkHintBucket);
             // A spoke whose clock agrees with the hub's new time.
             var r = hub.Engine.ProcessDatagram(HintedInitiation(10 + step, TimeSpan.FromSeconds(step * LinkHint.BucketSeconds)), NewSource(10 + step));
@@ -163,7 +163,7 @@ public class LinkHintEngineTests
         Assert.True(hub.Engine.HasHintCandidates(index));
         hub.Engine.RemovePeer(hub.Engine.FindPeer(9)!);
         Assert.False(hub.Engine.ReachesHintFastPath(init));
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         Assert.False(hub.Engine.HasHintCandidates(index));
     }
 

@@ -45,7 +45,7 @@ public class ResponderSelectionTests
                 PskIdentity.DeriveStaticPublic(psk, (uint)spoke, HubId, spokePub);
                 Engine.AddPeer(new LocalIdentity(priv), spokePub, psk, spoke, $"spoke{spoke}", default, 0);
             }
-            Engine.BeginTurn();
+            Engine.BeginTurn(Time.GetTimestamp());
         }
     }
 
@@ -60,7 +60,7 @@ public class ResponderSelectionTests
         PskIdentity.DeriveStaticPrivate(psk, (uint)spoke, HubId, priv);
         PskIdentity.DeriveStaticPublic(psk, HubId, (uint)spoke, hubPub);
         var peer = engine.AddPeer(new LocalIdentity(priv), hubPub, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
-        engine.BeginTurn();
+        engine.BeginTurn(time.GetTimestamp());
         var frame = new byte[128];
         frame[16] = 0x45;
         frame[19] = 20;
@@ -86,7 +86,7 @@ public class ResponderSelectionTests
         // The next initiation from the same source is matched by the endpoint hint: no scan at all.
         hub.Time.Advance(TimeSpan.FromSeconds(6));
         byte[] again = SpokeInitiation(Links, hub.Time);
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         Assert.Equal(InboundKind.HandshakeHandled, hub.Engine.ProcessDatagram(again, source).Kind);
         Assert.Equal(Links, hub.Engine.Mac1ScanTrials);
     }
@@ -103,7 +103,7 @@ public class ResponderSelectionTests
 
         Assert.Equal(SendResult.Staged, hub.Engine.SendPacket(peer, frame, 20));
         hub.Time.Advance(TimeSpan.FromSeconds(30));
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         hub.Engine.Tick();
 
         Assert.Empty(hub.Output.Sent);
@@ -123,11 +123,11 @@ public class ResponderSelectionTests
 
         for (int turn = 1; turn <= 3; turn++)
         {
-            hub.Engine.BeginTurn();
+            hub.Engine.BeginTurn(hub.Time.GetTimestamp());
             Assert.Equal(DropReason.Mac1ScanBudget, hub.Engine.ProcessDatagram(init, source).Reason);
             Assert.Equal(300 * turn, hub.Engine.Mac1ScanTrials);
         }
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         var r = hub.Engine.ProcessDatagram(init, source);
 
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
@@ -152,7 +152,7 @@ public class ResponderSelectionTests
 
         // Default budget 4096, share 1024 per source: the first junk scans all 1,000 identities, the second
         // runs out of this source's share after 24, the third is rationed at once.
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         Assert.Equal(DropReason.InvalidMac1, hub.Engine.ProcessDatagram(Junk(rng), flooder).Reason);
         Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), flooder).Reason);
         Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), new UdpEndpoint([198, 19, 0, 9], 999)).Reason);
@@ -172,7 +172,7 @@ public class ResponderSelectionTests
     {
         var hub = new Hub();
         var rng = new Random(6);
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         byte[] a = new byte[16], b = new byte[16];
         a[0] = 0x20; a[1] = 0x01; a[3] = 0x02; a[15] = 1;
         b[0] = 0x20; b[1] = 0x01; b[3] = 0x02; b[8] = 0xff; b[15] = 2;   // same /64, other host bits
@@ -190,7 +190,7 @@ public class ResponderSelectionTests
         UdpEndpoint Src(byte last) => new([198, 19, 1, last], 1000);
 
         // Turn 1: sources 1 and 2 are each rationed after 1,600 trials, which marks them as flooding for a second.
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         for (byte s = 1; s <= 2; s++)
         {
             hub.Engine.ProcessDatagram(Junk(rng), Src(s));
@@ -200,7 +200,7 @@ public class ResponderSelectionTests
 
         // Turn 2: a flagged source gets 1600 / 16 = 100 trials per turn.
         hub.Time.Advance(TimeSpan.FromMilliseconds(10));
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         long before = hub.Engine.Mac1ScanTrials;
         Assert.Equal(DropReason.Mac1ScanRationed, hub.Engine.ProcessDatagram(Junk(rng), Src(1)).Reason);
         Assert.Equal(100, hub.Engine.Mac1ScanTrials - before);
@@ -214,7 +214,7 @@ public class ResponderSelectionTests
 
         // A stock spoke from a fresh source still gets scanned within what is left.
         hub.Time.Advance(TimeSpan.FromMilliseconds(10));
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         var r = hub.Engine.ProcessDatagram(SpokeInitiation(Links, hub.Time), new UdpEndpoint([198, 18, 3, 232], 40000));
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
         Assert.Equal(Links, r.Peer!.Id);
@@ -236,13 +236,13 @@ public class ResponderSelectionTests
         var output = new Recorder();
         var client = new WireGuardEngine(hub.Time, new Counters(), output);
         var peer = client.AddPeer(clientKey, hubExplicit.PublicKey, psk, 0, "hub", new UdpEndpoint([198, 18, 0, 1], 51820), 0);
-        client.BeginTurn();
+        client.BeginTurn(hub.Time.GetTimestamp());
         var frame = new byte[128];
         frame[16] = 0x45;
         frame[19] = 20;
         client.SendPacket(peer, frame, 20);
 
-        hub.Engine.BeginTurn();
+        hub.Engine.BeginTurn(hub.Time.GetTimestamp());
         var r = hub.Engine.ProcessDatagram(output.Sent[0], new UdpEndpoint([198, 18, 9, 9], 5555));
         Assert.Equal(InboundKind.HandshakeHandled, r.Kind);
         Assert.Equal(5000, r.Peer!.Id);

@@ -52,15 +52,15 @@ public sealed class TwoEngineNetwork
     {
         _sideA = new Side(this, true);
         _sideB = new Side(this, false);
-        A = new WireGuardEngine(Time, CountersA, _sideA, new Random(1));
-        B = new WireGuardEngine(Time, CountersB, _sideB, new Random(2));
+        A = new WireGuardEngine(Time, CountersA, _sideA, null, new Random(1));
+        B = new WireGuardEngine(Time, CountersB, _sideB, null, new Random(2));
         IdentityA = LocalIdentity.Generate();
         IdentityB = LocalIdentity.Generate();
         byte[] psk = Enumerable.Range(1, 32).Select(i => (byte)i).ToArray();
         PeerAtA = A.AddPeer(IdentityA, IdentityB.PublicKey, pskAtA ?? psk, 2, "b", EndpointB, keepaliveA);
         PeerAtB = B.AddPeer(IdentityB, IdentityA.PublicKey, pskAtB ?? psk, 1, "a", default, 0);
-        A.BeginTurn();
-        B.BeginTurn();
+        A.BeginTurn(Time.GetTimestamp());
+        B.BeginTurn(Time.GetTimestamp());
     }
 
     public int SentByA(MessageType t) => _sideA.SentByType[(int)t];
@@ -119,7 +119,7 @@ public sealed class TwoEngineNetwork
     public InboundResult Inject(bool toA, Span<byte> datagram, UdpEndpoint source)
     {
         WireGuardEngine e = toA ? A : B;
-        e.BeginTurn();
+        e.BeginTurn(Time.GetTimestamp());
         InboundResult result = e.ProcessDatagram(datagram, source);
         if (toA) { LastAtA = result; if (result.Kind == InboundKind.Data) DataAtA++; }
         else { LastAtB = result; if (result.Kind == InboundKind.Data) DataAtB++; }
@@ -130,9 +130,9 @@ public sealed class TwoEngineNetwork
     public void Step(TimeSpan by)
     {
         Time.Advance(by);
-        A.BeginTurn();
+        A.BeginTurn(Time.GetTimestamp());
         A.Tick();
-        B.BeginTurn();
+        B.BeginTurn(Time.GetTimestamp());
         B.Tick();
         Pump();
     }
@@ -164,7 +164,7 @@ public sealed class TwoEngineNetwork
     /// <summary>A sends one packet to B and the network is pumped; returns the send result.</summary>
     public SendResult SendAToB(byte[] frame, int payload, uint sequence)
     {
-        A.BeginTurn();
+        A.BeginTurn(Time.GetTimestamp());
         var r = A.SendPacket(PeerAtA, frame, WriteIpv4(frame, payload, sequence));
         Pump();
         return r;
@@ -172,7 +172,7 @@ public sealed class TwoEngineNetwork
 
     public SendResult SendBToA(byte[] frame, int payload, uint sequence)
     {
-        B.BeginTurn();
+        B.BeginTurn(Time.GetTimestamp());
         var r = B.SendPacket(PeerAtB, frame, WriteIpv4(frame, payload, sequence));
         Pump();
         return r;

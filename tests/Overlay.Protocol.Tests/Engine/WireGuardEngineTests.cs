@@ -22,8 +22,8 @@ public class WireGuardEngineTests
         Assert.Equal(1, net.SentByA(MessageType.HandshakeInitiation));
         Assert.Equal(1, net.SentByB(MessageType.HandshakeResponse));
         Assert.Equal(0, net.SentByA(MessageType.TransportData) - 1);   // the staged packet, no extra keepalive
-        Assert.True(net.PeerAtA.HasSession);
-        Assert.True(net.PeerAtB.HasSession);          // B's next was promoted by the first data packet
+        Assert.True(net.A.HasSession(net.PeerAtA));
+        Assert.True(net.B.HasSession(net.PeerAtB));          // B's next was promoted by the first data packet
         Assert.Equal(1, net.CountersA.SessionsEstablished);
         Assert.Equal(1, net.CountersB.SessionsEstablished);
         Assert.Equal(1, net.CountersB.HandshakeInitiationsReceived);
@@ -48,7 +48,7 @@ public class WireGuardEngineTests
         Assert.Equal(InboundKind.Keepalive, net.LastAtB.Kind);
         Assert.Equal(1, net.CountersA.KeepalivesSent);
         Assert.Equal(1, net.CountersB.KeepalivesReceived);
-        Assert.True(net.PeerAtB.HasSession);
+        Assert.True(net.B.HasSession(net.PeerAtB));
     }
 
     [Fact]
@@ -108,7 +108,7 @@ public class WireGuardEngineTests
         var net = new TwoEngineNetwork();
         net.Establish();
         var frame = new byte[2048];
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, 30, 1));
         byte[] copy = net.PeekToB();
         net.Pump();
@@ -126,14 +126,14 @@ public class WireGuardEngineTests
         var net = new TwoEngineNetwork();
         net.Establish();
         var frame = new byte[2048];
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, 30, 1));
         byte[] held = net.TakeToB();
         net.Time.Advance(TimeSpan.FromSeconds(181));
         var r = net.Inject(false, held, TwoEngineNetwork.EndpointA);
         Assert.Equal(DropReason.StaleKey, r.Reason);
         Assert.Equal(1, net.CountersB.Dropped(DropReason.StaleKey));
-        Assert.False(net.PeerAtB.HasSession);
+        Assert.False(net.B.HasSession(net.PeerAtB));
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public class WireGuardEngineTests
         Assert.Equal(1, net.CountersA.Dropped(DropReason.HandshakeFailed));   // psk enters in msg 2
         for (int i = 0; i < 3; i++) net.Step(TimeSpan.FromSeconds(5.4));
         Assert.Equal(4, net.CountersA.Dropped(DropReason.HandshakeFailed));
-        Assert.False(net.PeerAtA.HasSession);
-        Assert.False(net.PeerAtB.HasSession);
+        Assert.False(net.A.HasSession(net.PeerAtA));
+        Assert.False(net.B.HasSession(net.PeerAtB));
         Assert.Equal(0, net.DataAtB);
     }
 
@@ -163,7 +163,7 @@ public class WireGuardEngineTests
         Assert.Equal(1, net.CountersB.Dropped(DropReason.UnderLoad));
         Assert.Equal(1, net.CountersA.CookieRepliesReceived);
         Assert.Equal(InboundKind.CookieHandled, net.LastAtA.Kind);
-        Assert.False(net.PeerAtA.HasSession);
+        Assert.False(net.A.HasSession(net.PeerAtA));
         Assert.Equal(0, net.SentByB(MessageType.HandshakeResponse));
 
         // No immediate resend: the retransmission after REKEY_TIMEOUT + jitter carries mac2.
@@ -172,7 +172,7 @@ public class WireGuardEngineTests
         net.Step(TimeSpan.FromSeconds(0.5));
         Assert.Equal(2, net.SentByA(MessageType.HandshakeInitiation));
         Assert.Equal(1, net.SentByB(MessageType.HandshakeResponse));
-        Assert.True(net.PeerAtA.HasSession);
+        Assert.True(net.A.HasSession(net.PeerAtA));
         Assert.Equal(1, net.DataAtB);                  // the staged packet
         Assert.Equal(1, net.CountersB.Dropped(DropReason.UnderLoad));
     }
@@ -185,7 +185,7 @@ public class WireGuardEngineTests
         var frame = new byte[2048];
         net.SendAToB(frame, 20, 1);                       // cookie reply stored at A
         net.Time.Advance(TimeSpan.FromSeconds(5.4));
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         net.A.Tick();                                     // retransmission, now with mac2
         byte[] init = net.TakeToB();
         // Eight copies at one instant from one source: the bucket (20/s, burst 5) passes five; the first is
@@ -202,11 +202,11 @@ public class WireGuardEngineTests
     {
         var net = new TwoEngineNetwork();
         var frame = new byte[2048];
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 1));
         byte[] init = net.PeekToB();
         net.Pump();
-        Assert.True(net.PeerAtA.HasSession);
+        Assert.True(net.A.HasSession(net.PeerAtA));
         net.Time.Advance(TimeSpan.FromSeconds(1));
         var r = net.Inject(false, init, TwoEngineNetwork.EndpointA);
         Assert.Equal(DropReason.HandshakeReplay, r.Reason);
@@ -223,7 +223,7 @@ public class WireGuardEngineTests
         Assert.Equal(1, net.CountersA.KeepalivesSent);
         net.Step(TimeSpan.FromSeconds(0.2));
         Assert.Equal(2, net.CountersA.KeepalivesSent);
-        net.PeerAtA.PersistentKeepaliveSeconds = 0;
+        net.A.SetPersistentKeepalive(net.PeerAtA, 0);
         net.Step(TimeSpan.FromSeconds(60));
         Assert.Equal(2, net.CountersA.KeepalivesSent);
     }
@@ -234,7 +234,7 @@ public class WireGuardEngineTests
         var net = new TwoEngineNetwork();
         var frame = new byte[2048];
         net.SendAToB(frame, 20, 1);
-        Assert.True(net.PeerAtB.HasSession);
+        Assert.True(net.B.HasSession(net.PeerAtB));
         // A second instance of A (same key, fresh rate limit) initiates 17 ms later: a newer TAI64N granule,
         // but inside HandshakeInitationRate (20 ms).
         net.Time.Advance(TimeSpan.FromMilliseconds(17));
@@ -242,7 +242,7 @@ public class WireGuardEngineTests
         var twin = new WireGuardEngine(net.Time, new Stats.Counters(), new CapturingOutput(recorder));
         var twinPeer = twin.AddPeer(net.IdentityA, net.IdentityB.PublicKey, Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(),
             2, "b", TwoEngineNetwork.EndpointB, 0);
-        twin.BeginTurn();
+        twin.BeginTurn(net.Time.GetTimestamp());
         twin.SendPacket(twinPeer, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 2));
         Assert.Equal(DropReason.HandshakeFlood, net.Inject(false, recorder[0], TwoEngineNetwork.EndpointA).Reason);
         Assert.Equal(1, net.CountersB.Dropped(DropReason.HandshakeFlood));
@@ -259,16 +259,16 @@ public class WireGuardEngineTests
     {
         var net = new TwoEngineNetwork();
         var frame = new byte[2048];
-        net.A.BeginTurn();
+        net.A.BeginTurn(net.Time.GetTimestamp());
         net.A.SendPacket(net.PeerAtA, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 1));
         net.Inject(false, net.TakeToB(), TwoEngineNetwork.EndpointA);    // B answers; its keypair waits in next
         Assert.NotNull(net.PeerAtB.Keypairs.Next);
-        Assert.False(net.PeerAtB.HasSession);
-        net.B.BeginTurn();
+        Assert.False(net.B.HasSession(net.PeerAtB));
+        net.B.BeginTurn(net.Time.GetTimestamp());
         Assert.Equal(SendResult.Staged, net.B.SendPacket(net.PeerAtB, frame, TwoEngineNetwork.WriteIpv4(frame, 30, 2)));
         Assert.Equal(0, net.SentByB(MessageType.TransportData));
         net.Pump();
-        Assert.True(net.PeerAtB.HasSession);
+        Assert.True(net.B.HasSession(net.PeerAtB));
         Assert.True(net.SentByB(MessageType.TransportData) >= 1);
         Assert.Equal(1, net.DataAtA);
         Assert.Equal(1, net.DataAtB);
@@ -349,7 +349,7 @@ public class WireGuardEngineTests
         var net = new TwoEngineNetwork();
         net.Establish();
         var frame = new byte[2048];
-        net.B.BeginTurn();
+        net.B.BeginTurn(net.Time.GetTimestamp());
         net.B.SendPacket(net.PeerAtB, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 9));
         net.DropBToA = true;
         net.Pump();
@@ -357,7 +357,7 @@ public class WireGuardEngineTests
         var oldA = net.PeerAtA.Keypairs.Current!;
         for (int t = 0; t < 539; t++) net.Step(Second);
         Assert.NotNull(net.PeerAtA.Keypairs.Current);
-        Assert.False(net.PeerAtA.HasSession);            // past REJECT_AFTER_TIME but not yet zeroed
+        Assert.False(net.A.HasSession(net.PeerAtA));            // past REJECT_AFTER_TIME but not yet zeroed
         net.Step(TimeSpan.FromSeconds(2));
         Assert.Null(net.PeerAtA.Keypairs.Current);
         Assert.Null(net.PeerAtA.Keypairs.Previous);
@@ -384,7 +384,7 @@ public class WireGuardEngineTests
         // Junk from an attacker: a transport message with a live receiver index but garbage ciphertext,
         // and a random initiation. Neither authenticates, so the endpoint stays.
         var attacker = new UdpEndpoint([198, 19, 1, 1], 666);
-        net.B.BeginTurn();
+        net.B.BeginTurn(net.Time.GetTimestamp());
         net.B.SendPacket(net.PeerAtB, frame, TwoEngineNetwork.WriteIpv4(frame, 20, 6));
         uint bIndex = net.PeerAtA.Keypairs.Current!.RemoteIndex;
         net.Pump();
