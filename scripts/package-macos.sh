@@ -210,7 +210,16 @@ verify_one() {
   # reveals which platform variant was compiled.
   expect_output "subnetrad $version" "$root/bin/subnetrad" --version
   expect_output "subnetra $version" "$root/bin/subnetra" --version
-  expect_output "config OK: " "$root/bin/subnetrad" --check --config "$root/share/subnetra/examples/spoke-macos.json"
+  # --check reads the config through the OS layer (open + fstat refuse FIFOs and devices, issue 12),
+  # so only a package for this host's OS can run it: a macOS variant on Linux would call macOS-only
+  # libc symbols (fstat$INODE64).
+  local host_os
+  case $(uname -s) in Darwin) host_os=MacOS ;; Linux) host_os=Linux ;; *) host_os=other ;; esac
+  if [ "$os" = "$host_os" ]; then
+    expect_output "config OK: " "$root/bin/subnetrad" --check --config "$root/share/subnetra/examples/spoke-macos.json"
+  else
+    echo "verify: $name: --check of the example config not run (an OverlayOs=$os build on a $host_os host)"
+  fi
   if [ "$os" = MacOS ]; then
     expect_output "build OS (macos)" "$root/bin/subnetra" --help
     expect_output "/var/run/subnetra.sock" "$root/bin/subnetra" status --help
