@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using Overlay.Os.Interop;
 using Overlay.Os.Tests.Tun.Offload;
 using Overlay.Os.Tun;
@@ -163,9 +164,6 @@ public sealed unsafe class TunDeviceOffloadTests : IDisposable
             _tun.Flush();
             fixed (byte* p = _peerBuffer) Libc.Read(_peer, p, (nuint)_peerBuffer.Length);
         }
-        for (int i = 0; i < 20; i++) Round();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 500; i++) Round();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, AllocationProbe.SteadyStateBytes(Round, warmUp: 20, rounds: 500));
     }
 }

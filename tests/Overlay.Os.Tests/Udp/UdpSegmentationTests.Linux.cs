@@ -1,3 +1,4 @@
+using Overlay.Tests.Fakes;
 using System.Net;
 using Overlay.Protocol;
 using Overlay.Os.Interop;
@@ -152,14 +153,12 @@ public sealed unsafe class UdpSegmentationTests
         sender.SendBatch(batch);
         while (receiver.ReceiveBatch(sink) > 0) { }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int round = 0; round < 20; round++)
+        Assert.Equal(0, AllocationProbe.SteadyStateBytes(() =>
         {
             batch.Count = 32;
             sender.SendBatch(batch);
             while (receiver.ReceiveBatch(sink) > 0) { }
-        }
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }, warmUp: 0, rounds: 20));
     }
 
     [Theory]
