@@ -37,7 +37,8 @@ public class Mac1SelectionBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _hub = new WireGuardEngine(TimeProvider.System, new Counters(), new Sink());
+        _hub = new WireGuardEngine(TimeProvider.System, new Counters(), new Sink(),
+            new WireGuardEngineOptions { Mac1ScanBudgetPerTurn = int.MaxValue });
         var priv = new byte[32];
         var pub = new byte[32];
         for (int link = 1; link <= Links; link++)
@@ -47,7 +48,6 @@ public class Mac1SelectionBenchmarks
             PskIdentity.DeriveStaticPublic(psk, (uint)link, 0, pub);
             _hub.AddPeer(new LocalIdentity(priv), pub, psk, link, $"link{link}", default, 0);
         }
-        _hub.Mac1ScanBudgetPerTurn = int.MaxValue;
         _matching = Initiation(LinkPsk(Links), Links);
         _foreign = Initiation(LinkPsk(Links + 1), Links + 1);
     }

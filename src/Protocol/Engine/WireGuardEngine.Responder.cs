@@ -27,17 +27,12 @@ public sealed partial class WireGuardEngine
     private long _scanTurn;
     private int _scanBudgetLeft;
     private int _scanCursor;
-    private int _scanSourceShare = -1;
 
-    /// <summary>mac1 trials the identity scan may spend per loop turn (DESIGN.md §4).</summary>
-    public int Mac1ScanBudgetPerTurn { get; set; } = 4096;
+    /// <summary>mac1 trials the identity scan may spend per loop turn (<see cref="WireGuardEngineOptions.Mac1ScanBudgetPerTurn"/>).</summary>
+    public int Mac1ScanBudgetPerTurn => _options.Mac1ScanBudgetPerTurn;
 
-    /// <summary>Scan trials one source may spend per turn; default a quarter of <see cref="Mac1ScanBudgetPerTurn"/>.</summary>
-    public int Mac1ScanSourceShare
-    {
-        get => _scanSourceShare >= 0 ? _scanSourceShare : Mac1ScanBudgetPerTurn / 4;
-        set => _scanSourceShare = value;
-    }
+    /// <summary>Scan trials one source may spend per turn (<see cref="WireGuardEngineOptions.Mac1ScanSourceShare"/>).</summary>
+    public int Mac1ScanSourceShare => _options.Mac1ScanSourceShare ?? _options.Mac1ScanBudgetPerTurn / 4;
 
     /// <summary>Scan trials spent so far (metrics, tests).</summary>
     public long Mac1ScanTrials { get; private set; }

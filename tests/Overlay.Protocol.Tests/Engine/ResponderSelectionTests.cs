@@ -33,9 +33,9 @@ public class ResponderSelectionTests
         public readonly Recorder Output = new();
         public readonly WireGuardEngine Engine;
 
-        public Hub()
+        public Hub(WireGuardEngineOptions? options = null)
         {
-            Engine = new WireGuardEngine(Time, Counters, Output);
+            Engine = new WireGuardEngine(Time, Counters, Output, options);
             Span<byte> priv = stackalloc byte[32];
             Span<byte> spokePub = stackalloc byte[32];
             for (int spoke = 1; spoke <= Links; spoke++)
@@ -115,9 +115,8 @@ public class ResponderSelectionTests
     [Fact]
     public void Initiation_MoreLinksThanBudget_ScanResumesAcrossTurnsUntilFound()
     {
-        var hub = new Hub();
-        hub.Engine.Mac1ScanBudgetPerTurn = 300;
-        hub.Engine.Mac1ScanSourceShare = 300;   // one source may use the whole (small) budget here
+        // One source may use the whole (small) budget here.
+        var hub = new Hub(new WireGuardEngineOptions { Mac1ScanBudgetPerTurn = 300, Mac1ScanSourceShare = 300 });
         byte[] init = SpokeInitiation(Links, hub.Time);
         var source = new UdpEndpoint([198, 18, 3, 232], 40000);
 
@@ -184,8 +183,8 @@ public class ResponderSelectionTests
     [Fact]
     public void Initiation_SourcesSeenFlooding_GetASixteenthAndLeaveTheReserveToOthers()
     {
-        var hub = new Hub();
-        hub.Engine.Mac1ScanSourceShare = 1600;   // so that three flagged sources could reach the reserve
+        // A share of 1600, so that three flagged sources could reach the reserve.
+        var hub = new Hub(new WireGuardEngineOptions { Mac1ScanSourceShare = 1600 });
         var rng = new Random(7);
         UdpEndpoint Src(byte last) => new([198, 19, 1, last], 1000);
 
