@@ -15,6 +15,28 @@ public sealed class InstallScriptTests
         return (p.ExitCode, stdout, err.Result);
     }
 
+    /// <summary>
+    /// Regression (review): publish.sh installs deploy/bin/subnetra-wg, but .gitignore's <c>bin/</c>
+    /// kept the launcher out of the repository, so a fresh clone's publish stopped at "cannot stat".
+    /// </summary>
+    [Fact]
+    public void SubnetraWgLauncher_IsTrackedExecutableAndRunsTheDaemonsWgMode()
+    {
+        string launcher = RepoFiles.PathOf("deploy/bin/subnetra-wg");
+        Assert.True(File.Exists(launcher), "deploy/bin/subnetra-wg is missing");
+        Assert.True(File.GetUnixFileMode(launcher).HasFlag(UnixFileMode.UserExecute), "deploy/bin/subnetra-wg is not executable");
+        Assert.Contains("--subnetra-wg", File.ReadAllText(launcher));
+        if (!Path.Exists(Path.Combine(RepoFiles.Root, ".git")))
+            return;   // a source tarball, not a checkout: nothing to ask git
+        var tracked = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("git", ["-C", RepoFiles.Root, "ls-files", "--error-unmatch", "deploy/bin/subnetra-wg"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        tracked.WaitForExit(10_000);
+        Assert.True(tracked.ExitCode == 0, "deploy/bin/subnetra-wg is not tracked by git (.gitignore?)");
+    }
+
     [Fact]
     public void InstallScript_Syntax_ParsesWithBashN()
     {
