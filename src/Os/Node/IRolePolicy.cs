@@ -25,6 +25,14 @@ public interface IRolePolicy
     /// </summary>
     bool DeliversInboundToTun => false;
 
+    /// <summary>
+    /// True (hub, spoke) when every link carries a link hint (docs/link-hint.md) keyed by its PSK.
+    /// Plain WireGuard (subnetra-wg) answers false: it has one static key, so nothing to select, and its
+    /// peers often have no PSK at all (all zeros), which would make the hint computable by anyone and
+    /// our initiations recognisable and linkable across buckets. Read once per peer added.
+    /// </summary>
+    bool UsesLinkHints => true;
+
     /// <summary>How the role is finding a peer's endpoint, for status ("resolving", "resolved"); null when there is nothing to say. Loop thread.</summary>
     string? EndpointState(int peerId) => null;
 }

@@ -33,6 +33,7 @@ public sealed class NodeDataPath : IWireGuardOutput
 
     private readonly WireGuardEngine _wg;
     private readonly int _localId;
+    private readonly bool _linkHints;
     // Replaced together by SetRouting on the loop thread, between packets (never during one).
     private ForwardingTable _table;
     private WireGuardPeer?[] _byIndex;
@@ -70,6 +71,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         _udp = udp;
         _policy = policy;
         _deliverInboundToTun = policy.DeliversInboundToTun;
+        _linkHints = policy.UsesLinkHints;
         _table = setup.Table;
         _wg = new WireGuardEngine(time, Counters, this, new WireGuardEngineOptions { Mtu = setup.Mtu });
         _localId = setup.LocalId;
@@ -95,8 +97,9 @@ public sealed class NodeDataPath : IWireGuardOutput
     public WireGuardPeer AddPeer(NodePeerSetup p)
     {
         WireGuardPeer peer = _wg.AddPeer(p.Local, p.RemoteStatic, p.Psk, p.Id, p.Name, p.Endpoint, p.PersistentKeepaliveSeconds);
-        // Every link gets a link hint (docs/link-hint.md): harmless to a stock peer, O(1) selection at ours.
-        _wg.EnableLinkHint(peer, _localId);
+        // Every hub/spoke link gets a link hint (docs/link-hint.md): harmless to a stock peer, O(1)
+        // selection at ours. Not in plain WireGuard mode (IRolePolicy.UsesLinkHints).
+        if (_linkHints) _wg.EnableLinkHint(peer, _localId);
         if (peer.Slot >= _peerState.Length) Array.Resize(ref _peerState, Math.Max(_peerState.Length * 2, peer.Slot + 1));
         _peerState[peer.Slot] = new NodePeer(p.AllowedSources);
         return peer;

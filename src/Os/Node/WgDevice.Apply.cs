@@ -256,4 +256,6 @@ public sealed class PlainWgPolicy : IRolePolicy
     }
 
     public bool DeliversInboundToTun => true;
+
+    public bool UsesLinkHints => false;
 }

@@ -66,6 +66,9 @@ public sealed class WireGuardPeer
     // Link hint (docs/link-hint.md; WireGuardEngine.LinkHints.cs): keys of both directions and this
     // peer's inbound hints for the engine's buckets b-1, b, b+1.
     internal bool HasLinkHint;
+
+    /// <summary>Whether this link's initiations carry a link hint (docs/link-hint.md).</summary>
+    public bool SendsLinkHints => HasLinkHint;
     internal readonly byte[] HintKeyOut = new byte[LinkHint.KeySize];
     internal readonly byte[] HintKeyIn = new byte[LinkHint.KeySize];
     internal readonly uint[] HintsIn = new uint[3];

@@ -103,6 +103,22 @@ public sealed class WgDeviceTests
         return (a, b);
     }
 
+    /// <summary>
+    /// Regression (review): plain WireGuard peers were given link hints keyed by the all-zero PSK a
+    /// wg config without PresharedKey has, so anyone could compute them and link our initiations.
+    /// </summary>
+    [Fact]
+    public void Apply_PeersOfAPlainDevice_CarryNoLinkHint()
+    {
+        (Dev a, Dev b) = Pair();
+        a.Tun.Inject(Packet("198.18.10.1", "198.18.10.2", "ping"));
+        Pump();
+
+        Assert.NotEmpty(a.Path.WireGuard.Peers);
+        Assert.All(a.Path.WireGuard.Peers, p => Assert.False(p.SendsLinkHints));
+        Assert.All(b.Path.WireGuard.Peers, p => Assert.False(p.SendsLinkHints));
+    }
+
     [Fact]
     public void Apply_TwoDevices_PingBothWays()
     {
