@@ -53,8 +53,10 @@ public sealed class EndpointMemory(string path)
                     result[id] = UdpEndpoint.From(ep);
             }
         }
-        catch (JsonException e)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: GetString()/Name on a lone UTF-16 surrogate escape. A bad
+            // memory file must never stop the hub (systemd would restart it into the same crash).
             warn?.Invoke($"endpoint memory {Path}: {e.Message}; starting without it");
         }
         return result;

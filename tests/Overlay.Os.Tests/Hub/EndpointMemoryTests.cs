@@ -73,6 +73,20 @@ public sealed class EndpointMemoryTests : IDisposable
         Assert.Contains("starting without it", warnings[0]);
     }
 
+    /// <summary>Regression (review): a lone surrogate escape threw InvalidOperationException out of the hub's start.</summary>
+    [Theory]
+    [InlineData("{\"endpoints\":{\"2\":\"\\ud800\"}}")]
+    [InlineData("{\"endpoints\":{\"\\ud800\":\"198.18.0.2:51820\"}}")]
+    public void Load_LoneSurrogateInFile_IsEmptyAndWarns(string json)
+    {
+        string bad = Path.Combine(_dir, "surrogate.json");
+        File.WriteAllText(bad, json);
+        var warnings = new List<string>();
+
+        Assert.Empty(new EndpointMemory(bad).Load(warnings.Add));
+        Assert.Contains("starting without it", Assert.Single(warnings));
+    }
+
     /// <summary>A restarted hub knows no spoke endpoint; without memory, relay waits for the spokes.</summary>
     [Fact]
     public void HubRestart_WithoutMemory_RelayWaitsForSpokeTimers()
