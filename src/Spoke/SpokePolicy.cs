@@ -103,7 +103,7 @@ public sealed class SpokePolicy : IRolePolicy
         if (_resolver is null || NameEndpoint() is not { } name) return;
         WireGuardPeer? hub = Hub(node);
         if (hub is null) return;
-        long now = node.Time.GetTimestamp();
+        long now = node.WireGuard.Now;   // the turn's clock (one read per turn, taken by the loop)
         if (hub.Endpoint.IsNone) _resolving = true;
         if (_resolving)
         {
@@ -175,7 +175,7 @@ public sealed class SpokePolicy : IRolePolicy
         if (NameEndpoint() != name) return;   // a reload changed the endpoint meanwhile; the next turn looks the new one up
         WireGuardPeer? hub = Hub(node);
         if (hub is null) return;
-        long now = node.Time.GetTimestamp();
+        long now = node.WireGuard.Now;   // posted work runs inside a turn: its clock
         IPAddress? address = found is null ? null : NodeSetupBuilder.PreferredAddress(found);
         if (address is null)
         {

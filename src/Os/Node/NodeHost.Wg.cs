@@ -44,8 +44,9 @@ public sealed partial class NodeHost
         {
             tun = TunDevice.Open(interfaceName, mtu);
             socket = UdpSocket.Bind(0);
-            loop = new PollLoop();
-            var node = new NodeDataPath(setup, tun, [socket], time ?? TimeProvider.System, new PlainWgPolicy());
+            time ??= TimeProvider.System;
+            loop = new PollLoop(time);   // one clock for the loop and the engine, as NodeHost.Open
+            var node = new NodeDataPath(setup, tun, [socket], time, new PlainWgPolicy());
             loop.Register(tun.Handle, new TunReadable(node));
             loop.Register(socket.Handle, new UdpReadable(node, 0));
             string tunName = tun.Name;

@@ -75,6 +75,9 @@ public sealed partial class TunDevice
                 if (r == -Libc.EAGAIN) return 0;
                 throw Broken("read", (int)-r);
             }
+            // read(2) of 0 on a tun means the device is gone: looping on it would spin forever
+            // (the utun path treats it the same way).
+            if (r == 0) throw Broken("read", Libc.EIO);
             if (r <= VirtioNetHeader.Length)
             {
                 _shortFramesDropped++;
