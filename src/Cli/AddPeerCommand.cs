@@ -178,8 +178,8 @@ public static class AddPeerCommand
         }
         else
         {
-            w.WriteLine($"  on the spoke: install it as /etc/subnetra/config.json (mode 0600), then 'subnetrad --check' and 'systemctl restart subnetrad'");
-            if (plan.Lans.Count > 0) w.WriteLine("                (it routes a LAN: enable IP forwarding on the spoke, net.ipv4.ip_forward=1)");
+            w.WriteLine($"  on the spoke: install it as /etc/subnetra/config.json (mode 0600), then 'subnetrad --check --config /etc/subnetra/config.json' and 'systemctl restart subnetrad'");
+            if (plan.Lans.Count > 0) w.WriteLine("                (it routes a LAN: subnetrad turns IP forwarding on at start, as its network plan's last step)");
         }
         w.WriteLine($"  check the set: subnetra check {hubPath} {spokePath}");
     }

@@ -99,7 +99,8 @@ public sealed class OnboardingFlowTests : TempDirectoryTest
         InitHub();
         var r = Harness.Cli("", "add-peer", "--config", Hub, "--name", "office", "--lan", "192.168.50.0/24", "--tun-name", "ovl-office", "--output", P("office.json"));
         Assert.True(r.Exit == 0, r.Err);
-        Assert.Contains("ip_forward", r.Out);
+        Assert.Contains("subnetrad turns IP forwarding on at start", r.Out);   // the daemon's plan does it, not the operator
+        Assert.Contains("subnetrad --check --config /etc/subnetra/config.json", r.Out);
         var office = Load(P("office.json"));
         Assert.Equal(["198.19.0.2/32", "192.168.50.0/24"], office.LocalRoutes.Select(n => n.ToString()));
         Assert.Equal("ovl-office", office.TunName);
