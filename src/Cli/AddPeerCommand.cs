@@ -97,8 +97,11 @@ public static class AddPeerCommand
         string spokeText;
         if (r.WireGuard)
         {
-            WgQuickExport.TryExport(check.Config!, plan.Id, advertised.ToString(), out var exported, out error);
-            spokeText = exported.Text;
+            if (WireGuardSpokeText(check.Config!, plan.Id, advertised.ToString(), out spokeText, out error) is false)
+            {
+                Fail($"{error}; nothing was written");
+                return CliCommand.ExitUsage;
+            }
         }
         else
         {
@@ -126,21 +129,33 @@ public static class AddPeerCommand
 
         bool hadComments = ConfigJson.HasComments(original);
         UnixFileMode hubMode = File.GetUnixFileMode(hubPath);
-        if (SecretFile.Write(spokePath, spokeText, o.Force) is string writeError)
+        // The spoke file goes to a temp name beside its target first (0600, O_EXCL) and is renamed
+        // into place only once the hub config is written: a failed hub write then removes the temp
+        // alone, never a file --force was about to replace.
+        if (SecretFile.WriteTemp(spokePath, spokeText) is not string spokeTemp)
         {
-            Fail($"{writeError}; the hub config was not changed");
+            Fail($"cannot write a temp file beside {spokePath}; the hub config was not changed");
             return CliCommand.ExitFailure;
         }
         try
         {
-            if (hadComments)
-                SecretFile.Write(hubPath + ".bak", original, overwrite: true, hubMode);
+            if (hadComments && SecretFile.Write(hubPath + ".bak", original, overwrite: true, hubMode) is string bakError)
+            {
+                SecretFile.DeleteQuietly(spokeTemp);
+                Fail($"cannot save the commented hub config as {hubPath}.bak ({bakError}), so it was not rewritten: nothing changed");
+                return CliCommand.ExitFailure;
+            }
             SecretFile.ReplaceAtomically(hubPath, System.Text.Encoding.UTF8.GetBytes(newHub), hubMode);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            File.Delete(spokePath);
-            Fail($"cannot update {hubPath}: {e.Message}; the spoke file was removed again and nothing changed");
+            SecretFile.DeleteQuietly(spokeTemp);
+            Fail($"cannot update {hubPath}: {e.Message}; the spoke file was not written and nothing changed");
+            return CliCommand.ExitFailure;
+        }
+        if (SecretFile.CommitTemp(spokeTemp, spokePath, o.Force) is string commitError)
+        {
+            Fail($"{hubPath} now has peer {plan.Id}, but {commitError}; the spoke config is left in {spokeTemp}: rename it to {spokePath}");
             return CliCommand.ExitFailure;
         }
 
@@ -153,6 +168,15 @@ public static class AddPeerCommand
         if (exit != CliCommand.ExitOk)
             stderr.WriteLine($"subnetra add-peer: the files are written, but the daemon did not reload; run 'subnetra reload' on the hub when it runs");
         return exit;
+    }
+
+    /// <summary>The wg-quick text for <paramref name="peerId"/> of <paramref name="hub"/>, or false with the export's error.</summary>
+    public static bool WireGuardSpokeText(OverlayConfig hub, int peerId, string endpoint, out string text, out string error)
+    {
+        text = "";
+        if (!WgQuickExport.TryExport(hub, peerId, endpoint, out var exported, out error)) return false;
+        text = exported.Text;
+        return true;
     }
 
     private static void PrintSummary(OverlayConfig hub, PeerPlan plan, AddPeerRequest r, string hubPath, string spokePath,

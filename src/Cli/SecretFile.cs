@@ -62,8 +62,7 @@ public static class SecretFile
     /// <summary>Replaces an existing file by rename, keeping <paramref name="mode"/>; the caller has checked the target.</summary>
     public static void ReplaceAtomically(string full, byte[] bytes, UnixFileMode mode)
     {
-        string dir = Path.GetDirectoryName(full) ?? "/";
-        string temp = Path.Combine(dir, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        string temp = TempBeside(full);
         try
         {
             CreateExclusive(temp, bytes, mode);
@@ -74,6 +73,55 @@ public static class SecretFile
             if (File.Exists(temp)) File.Delete(temp);
         }
     }
+
+    /// <summary>
+    /// Writes <paramref name="text"/> to a new temp file beside <paramref name="path"/> (O_EXCL, <paramref name="mode"/>)
+    /// and returns its path, or null when it could not; <see cref="CommitTemp"/> renames it into place.
+    /// </summary>
+    public static string? WriteTemp(string path, string text, UnixFileMode mode = OwnerOnly)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = TempBeside(full);
+        try
+        {
+            CreateExclusive(temp, System.Text.Encoding.UTF8.GetBytes(text), mode);
+            return temp;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            DeleteQuietly(temp);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Renames <paramref name="temp"/> (from <see cref="WriteTemp"/>) to <paramref name="path"/> after checking the
+    /// target again; returns null, or the reason (the temp is then kept).
+    /// </summary>
+    public static string? CommitTemp(string temp, string path, bool overwrite)
+    {
+        string full = Path.GetFullPath(path);
+        if (CheckTarget(full, overwrite) is string why) return why;
+        try
+        {
+            File.Move(temp, full, overwrite); // rename(2); without overwrite it refuses a name that appeared meanwhile
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"cannot rename it to {full}: {e.Message}";
+        }
+    }
+
+    /// <summary>Removes a temp file this class created; a failure to remove it is not an error.</summary>
+    public static void DeleteQuietly(string temp)
+    {
+        try { File.Delete(temp); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    private static string TempBeside(string full) =>
+        Path.Combine(Path.GetDirectoryName(full) ?? "/", $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
 
     private static void CreateExclusive(string full, byte[] bytes, UnixFileMode mode)
     {

@@ -11,37 +11,55 @@ public sealed partial class WgDevice
 {
     /// <summary>
     /// Applies a parsed set on the loop thread. Returns 0, or the errno (positive) with a message:
-    /// EADDRINUSE when listen_port cannot be bound (nothing else of the request is applied then).
-    /// Ends in one <see cref="NodeDataPath.SetRouting"/> swap, so no packet sees half a change.
+    /// EADDRINUSE when listen_port cannot be bound (nothing else of the request is applied then),
+    /// and EADDRINUSE too when fwmark cannot be set (EPERM without CAP_NET_ADMIN): wireguard-go
+    /// answers a failed BindSetMark with <c>IpcErrorPortInUse</c>, and the rest of the request is
+    /// not applied, as wireguard-go stops at the failing line. A listen port already rebound stays.
+    /// Ends in one <see cref="NodeDataPath.SetRouting"/> swap, so no packet sees half a change; the
+    /// swap runs whatever returns or throws, so peers already applied always get their routes.
     /// </summary>
     public int Apply(UapiSetRequest request, out string error)
     {
         error = "";
-        if (request.ListenPort is int port && port != _ports.ListenPort)
+        try
         {
-            try
+            if (request.ListenPort is int port && port != _ports.ListenPort)
             {
-                _ports.Rebind(port);
+                try
+                {
+                    _ports.Rebind(port);
+                }
+                catch (IOException e)
+                {
+                    error = $"listen_port {port}: {e.Message}";
+                    return UapiErrno.EADDRINUSE;
+                }
             }
-            catch (IOException e)
+            if (request.Fwmark is uint mark && mark != Fwmark)
             {
-                error = $"listen_port {port}: {e.Message}";
-                return UapiErrno.EADDRINUSE;
+                try
+                {
+                    _ports.SetFwmark(mark); // SystemCallException (an IOException): EPERM without CAP_NET_ADMIN
+                }
+                catch (IOException e)
+                {
+                    error = $"fwmark {mark}: {e.Message}";
+                    return UapiErrno.EADDRINUSE;
+                }
+                Fwmark = mark;
             }
+            if (request.PrivateKey is { } sk) SetPrivateKey(sk);
+            if (request.ReplacePeers)
+            {
+                foreach (WgPeerEntry p in _peers.ToArray()) RemoveEntry(p);
+            }
+            foreach (UapiPeerChange change in request.Peers) ApplyPeer(change);
+            return 0;
         }
-        if (request.Fwmark is uint mark && mark != Fwmark)
+        finally
         {
-            _ports.SetFwmark(mark);
-            Fwmark = mark;
+            InstallRouting();
         }
-        if (request.PrivateKey is { } sk) SetPrivateKey(sk);
-        if (request.ReplacePeers)
-        {
-            foreach (WgPeerEntry p in _peers.ToArray()) RemoveEntry(p);
-        }
-        foreach (UapiPeerChange change in request.Peers) ApplyPeer(change);
-        InstallRouting();
-        return 0;
     }
 
     private void SetPrivateKey(byte[] sk)

@@ -30,6 +30,19 @@ public sealed class UapiServer : IAsyncDisposable
     /// <summary>Most lines one set may carry (130,560 allowed IPs and their peers fit many times over).</summary>
     public const int MaxSetLines = 2_000_000;
 
+    /// <summary>
+    /// Most bytes (lines and their newlines) one set may carry: 64 MiB. A set is buffered whole before
+    /// it is applied (so no half of it is ever applied), and <see cref="MaxSetLines"/> lines of up to
+    /// <see cref="MaxLineBytes"/> would let one connection make the server hold ~8 GB (twice that as
+    /// UTF-16 strings). 130,560 allowed IPs take ~4 MB, so the budget is far above any real config.
+    /// An over-budget set, like one of too many lines, is answered <c>errno=-EPROTO</c> and the
+    /// connection closed, with nothing applied. wireguard-go has no such limit (it applies each line
+    /// as it reads it), so there is no errno of its to copy; EPROTO is its <c>IpcErrorProtocol</c>,
+    /// the answer it gives a request it will not take as sent, and it stays within the errno set
+    /// wg(8) can already get from wireguard-go (ENOMEM would be new to it).
+    /// </summary>
+    public const int MaxSetBytes = 64 * 1024 * 1024;
+
     private const int MaxConnections = 16;
 
     /// <summary>
@@ -40,6 +53,7 @@ public sealed class UapiServer : IAsyncDisposable
     internal static readonly TimeSpan DefaultRequestTimeout = TimeSpan.FromSeconds(10);
 
     private readonly TimeSpan _requestTimeout;
+    private readonly int _maxSetBytes;
 
     private readonly Func<CancellationToken, Task<UapiDevice>> _snapshot;
     private readonly Action<string> _log;
@@ -48,11 +62,12 @@ public sealed class UapiServer : IAsyncDisposable
 
     public string SocketPath => _listener.SocketPath;
 
-    private UapiServer(Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log, TimeSpan requestTimeout)
+    private UapiServer(Func<CancellationToken, Task<UapiDevice>> snapshot, Action<string> log, TimeSpan requestTimeout, int maxSetBytes)
     {
         _snapshot = snapshot;
         _log = log;
         _requestTimeout = requestTimeout;
+        _maxSetBytes = maxSetBytes;
     }
 
     /// <summary>
@@ -75,11 +90,13 @@ public sealed class UapiServer : IAsyncDisposable
         Start(socketPath, snapshot, set, log, DefaultRequestTimeout);
 
     internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
-        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout)
+        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout,
+        int maxSetBytes = MaxSetBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
         ArgumentNullException.ThrowIfNull(snapshot);
-        var server = new UapiServer(snapshot, log ?? (_ => { }), requestTimeout) { _set = set };
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxSetBytes);
+        var server = new UapiServer(snapshot, log ?? (_ => { }), requestTimeout, maxSetBytes) { _set = set };
         // wg runs as root; wireguard-go binds under umask 077 and the listener makes the socket 0600.
         server._listener = UnixSocketListener.Start(socketPath, new UnixSocketListenerOptions
         {
@@ -139,10 +156,21 @@ public sealed class UapiServer : IAsyncDisposable
                     break;
                 case "set=1" when _set is not null:
                     var lines = new List<string>();
+                    long bytes = 0;
                     string? l;
                     while ((l = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
                     {
-                        if (lines.Count == MaxSetLines) { _log($"UAPI set longer than {MaxSetLines} lines; closing the connection"); return; }
+                        bytes += l.Length + 1;
+                        if (lines.Count == MaxSetLines || bytes > _maxSetBytes)
+                        {
+                            // Refused whole (see MaxSetBytes): nothing of it reaches the set function.
+                            lines.Clear();
+                            _log(bytes > _maxSetBytes
+                                ? $"UAPI set larger than {_maxSetBytes} bytes; refused (EPROTO), closing the connection"
+                                : $"UAPI set longer than {MaxSetLines} lines; refused (EPROTO), closing the connection");
+                            await WriteAsync(stream, UapiText.SetError(UapiErrno.EPROTO), deadline.Token).ConfigureAwait(false);
+                            return;
+                        }
                         lines.Add(l);
                     }
                     if (l is null) return;

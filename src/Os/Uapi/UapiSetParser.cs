@@ -44,7 +44,7 @@ public static class UapiSetParser
                 if (request.PrivateKey is { } sk) own = PublicOf(sk);
                 dummy = own.Length == 32 && pub.AsSpan().SequenceEqual(own);
                 peer = new UapiPeerChange { PublicKey = pub };
-                if (!dummy) request.Peers.Add(peer);
+                (dummy ? request.Dropped : request.Peers).Add(peer);
                 continue;
             }
             bad = peer is null ? DeviceLine(request, key, value) : PeerLine(peer, key, value);
@@ -95,6 +95,7 @@ public static class UapiSetParser
                 return null;
             case "preshared_key":
                 if (!TryKey(value, out byte[] psk)) return "preshared_key: not 64 hex digits";
+                if (p.PresharedKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(p.PresharedKey);
                 p.PresharedKey = psk;
                 return null;
             case "endpoint":

@@ -26,10 +26,19 @@ public sealed class UapiSetRequest : IDisposable
 
     public List<UapiPeerChange> Peers { get; } = [];
 
+    /// <summary>
+    /// Sections parsed and dropped (wireguard-go's dummy peer: the device's own public key). They are
+    /// never applied, but their preshared_key was parsed into a buffer: the request keeps them so
+    /// <see cref="Dispose"/> zeroes that too.
+    /// </summary>
+    internal List<UapiPeerChange> Dropped { get; } = [];
+
     public void Dispose()
     {
         if (PrivateKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(PrivateKey);
         foreach (UapiPeerChange p in Peers)
+            if (p.PresharedKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(p.PresharedKey);
+        foreach (UapiPeerChange p in Dropped)
             if (p.PresharedKey is not null) System.Security.Cryptography.CryptographicOperations.ZeroMemory(p.PresharedKey);
     }
 }

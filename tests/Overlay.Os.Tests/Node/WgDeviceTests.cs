@@ -30,7 +30,13 @@ public sealed class WgDeviceTests
             return port;
         }
 
-        public void SetFwmark(uint mark) => Mark = mark;
+        public bool RefuseMark { get; set; }
+
+        public void SetFwmark(uint mark)
+        {
+            if (RefuseMark) throw new Overlay.Os.Interop.SystemCallException("setsockopt(SO_MARK)", Overlay.Os.Interop.Errno.EPERM);
+            Mark = mark;
+        }
     }
 
     private sealed class Dev
@@ -266,6 +272,30 @@ public sealed class WgDeviceTests
         Assert.Equal(UapiErrno.EADDRINUSE, a.Device.Apply(r, out string error));
         Assert.Contains("51999", error);
         Assert.Equal(0, a.Device.PeerCount);
+    }
+
+    [Fact]
+    public void Apply_FwmarkRefused_WgGoErrnoNotEioAndPeersAlreadyAppliedKeepTheirRoutes()
+    {
+        Dev a = Add("198.18.0.1:51820");
+        Assert.Equal(0, a.Set($"public_key={new string('e', 64)}", "allowed_ip=198.18.20.0/24"));
+        a.Ports.RefuseMark = true;
+        Assert.True(UapiSetParser.TryParse(["listen_port=51999", "fwmark=51", $"public_key={new string('d', 64)}", "allowed_ip=198.18.30.0/24"],
+            a.Device.PublicKey, out UapiSetRequest r, out _, out _));
+        using (r)
+        {
+            // wireguard-go answers a failed BindSetMark with IpcErrorPortInUse; the SystemCallException
+            // must not escape to WgUapi, which would answer EIO.
+            Assert.Equal(UapiErrno.EADDRINUSE, a.Device.Apply(r, out string error));
+            Assert.Contains("fwmark 51", error);
+            Assert.Contains("EPERM", error);
+        }
+        using UapiDevice snap = a.Device.Snapshot();
+        Assert.Equal(0u, snap.Fwmark);
+        Assert.Equal(51999, snap.ListenPort); // rebound before the fwmark line, as in wireguard-go
+        Assert.Equal(1, a.Device.PeerCount);  // the peer after the failing line is not applied
+        Assert.Equal(1, a.Path.Table.Count);  // the routing swap still ran: the earlier peer keeps its route
+        Assert.Equal([IPNetwork.Parse("198.18.20.0/24")], a.Device.AllowedIps(Convert.FromHexString(new string('e', 64))));
     }
 
     [Fact]

@@ -181,6 +181,29 @@ public sealed class UapiServerTests : IDisposable
     }
 
     [Fact]
+    public async Task Set_OverByteBudget_RefusedWithEprotoNothingAppliedAndConnectionClosed()
+    {
+        int calls = 0;
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (_, _) =>
+        {
+            Interlocked.Increment(ref calls);
+            return Task.FromResult(0);
+        }, m => { lock (_log) _log.Add(m); }, UapiServer.DefaultRequestTimeout, maxSetBytes: 4096);
+        var request = new StringBuilder("set=1\n");
+        for (int i = 0; i < 200; i++) request.Append($"allowed_ip=198.19.{i}.0/24\n"); // ~5 KB > 4096
+        // The get after it is never answered: the connection is closed after the refusal.
+        request.Append("\nget=1\n\n");
+        Assert.Equal($"errno=-{UapiErrno.EPROTO}\n\n", await ExchangeAsync(request.ToString()));
+        Assert.Equal(0, calls);
+        lock (_log) Assert.Contains(_log, m => m.Contains("larger than 4096 bytes"));
+
+        // Under the budget the same server applies a set as before.
+        Assert.Equal("errno=0\n\n", await ExchangeAsync("set=1\nallowed_ip=198.19.0.0/24\n\n"));
+        Assert.Equal(1, calls);
+        Assert.Equal(64 * 1024 * 1024, UapiServer.MaxSetBytes);
+    }
+
+    [Fact]
     public async Task Set_SetFunctionThrows_AnswersNegativeEio()
     {
         await using UapiServer server = UapiServer.Start(SocketPath, Fake, (_, _) => Task.FromException<int>(new TimeoutException("loop stuck")));

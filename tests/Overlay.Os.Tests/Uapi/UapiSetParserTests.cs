@@ -92,6 +92,29 @@ public sealed class UapiSetParserTests
         Assert.Empty(r.Peers);
     }
 
+    [Fact]
+    public void TryParse_OwnPublicKeyWithPresharedKey_DroppedPskZeroedOnDispose()
+    {
+        byte[] sk = Enumerable.Repeat((byte)0x11, 32).ToArray();
+        var id = new Overlay.Protocol.Engine.LocalIdentity(sk);
+        string own = Convert.ToHexStringLower(id.PublicKey);
+        Assert.True(UapiSetParser.TryParse([$"private_key={Convert.ToHexStringLower(sk)}", $"public_key={own}", $"preshared_key={KeyB}"],
+            [], out UapiSetRequest r, out _, out _));
+        Assert.Empty(r.Peers);
+        byte[] psk = Assert.Single(r.Dropped).PresharedKey!;
+        Assert.Equal(Enumerable.Repeat((byte)0xbb, 32), psk);
+        r.Dispose();
+        Assert.All(psk, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void TryParse_PresharedKeyGivenTwice_LastKept()
+    {
+        // The first buffer is zeroed when replaced (not observable from here: it is no longer referenced).
+        using UapiSetRequest r = Parse($"public_key={KeyA}", $"preshared_key={KeyB}", $"preshared_key={new string('c', 64)}");
+        Assert.Equal(Enumerable.Repeat((byte)0xcc, 32), r.Peers[0].PresharedKey);
+    }
+
     [Theory]
     [InlineData("no equals sign")]
     [InlineData("=value")]
