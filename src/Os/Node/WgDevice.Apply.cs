@@ -228,23 +228,10 @@ public sealed partial class WgDevice
         var peers = new List<UapiPeer>(_peers.Count);
         foreach (WgPeerEntry e in _peers)
         {
-            WireGuardPeer p = e.Engine;
-            var psk = new byte[32];
-            p.CopyPresharedKey(psk);
             var allowed = new string[e.Allowed.Count];
             int i = 0;
             foreach (IPNetwork n in e.Allowed.Items) allowed[i++] = n.ToString();
-            peers.Add(new UapiPeer
-            {
-                PublicKey = e.PublicKey.ToArray(),
-                PresharedKey = psk,
-                Endpoint = p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
-                LastHandshake = p.LastHandshake,
-                TxBytes = p.TxBytes,
-                RxBytes = p.RxBytes,
-                PersistentKeepaliveInterval = p.PersistentKeepaliveSeconds,
-                AllowedIps = allowed,
-            });
+            peers.Add(UapiPeer.From(e.Engine, e.PublicKey.ToArray(), allowed));
         }
         byte[]? sk = null;
         if (_hasKey)

@@ -53,20 +53,8 @@ public sealed class NodeUapi
         {
             if (single is null) single = p.Local;
             else if (!ReferenceEquals(single, p.Local)) several = true;
-            var psk = new byte[32];
-            p.CopyPresharedKey(psk);
             var allowed = node.StateOf(p).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
-            peers.Add(new UapiPeer
-            {
-                PublicKey = p.RemoteStatic.ToArray(),
-                PresharedKey = psk,
-                Endpoint = p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
-                LastHandshake = p.LastHandshake,
-                TxBytes = p.TxBytes,
-                RxBytes = p.RxBytes,
-                PersistentKeepaliveInterval = p.PersistentKeepaliveSeconds,
-                AllowedIps = allowed,
-            });
+            peers.Add(UapiPeer.From(p, p.RemoteStatic.ToArray(), allowed));
         }
         byte[]? privateKey = null;
         if (single is not null && !several)

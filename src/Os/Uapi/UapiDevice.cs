@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Overlay.Protocol.Engine;
 
 namespace Overlay.Os.Uapi;
 
@@ -54,4 +55,25 @@ public sealed class UapiPeer
 
     /// <summary>CIDR prefixes ("198.18.0.2/32").</summary>
     public IReadOnlyList<string> AllowedIps { get; init; } = [];
+
+    /// <summary>
+    /// A copy of an engine peer for the reply (loop thread): the PSK into a fresh buffer that the
+    /// device's Dispose zeroes, counters, endpoint and handshake time; both daemons' UAPI use this.
+    /// </summary>
+    public static UapiPeer From(WireGuardPeer peer, byte[] publicKey, IReadOnlyList<string> allowedIps)
+    {
+        var psk = new byte[32];
+        peer.CopyPresharedKey(psk);
+        return new UapiPeer
+        {
+            PublicKey = publicKey,
+            PresharedKey = psk,
+            Endpoint = peer.Endpoint.IsNone ? null : peer.Endpoint.ToString(),
+            LastHandshake = peer.LastHandshake,
+            TxBytes = peer.TxBytes,
+            RxBytes = peer.RxBytes,
+            PersistentKeepaliveInterval = peer.PersistentKeepaliveSeconds,
+            AllowedIps = allowedIps,
+        };
+    }
 }
