@@ -54,28 +54,38 @@ public sealed class PeerCredentialsTests : IDisposable
         Assert.Equal(PeerCredentials.DaemonUid(), uid);
     }
 
-    [SkippableFact]
-    public async Task Serve_ClientRunningAsNobody_GetsPermissionDeniedFromCredentialCheck()
+    /// <summary>
+    /// Skips unless root with setpriv and python3 (a client as nobody), then loosens the file system
+    /// for this test only, so nobody can reach the socket and a refusal must come from the credential
+    /// check, not from the 0600 mode. Returns the socket path; call <see cref="OpenToEveryone"/> once
+    /// the server made it.
+    /// </summary>
+    private string OpenSocketPathForNobody()
     {
         Skip.IfNot(PeerCredentials.DaemonUid() == 0, "needs root to run a client as another user");
         Skip.IfNot(File.Exists(SetPriv), $"{SetPriv} not installed");
         Skip.IfNot(File.Exists(Python), $"{Python} not installed");
-
-        // Loosen the file system for this test only, so nobody can reach the socket and the
-        // refusal must come from the credential check, not from the 0600 mode.
-        const UnixFileMode open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
         Directory.CreateDirectory(_dir);
-        File.SetUnixFileMode(_dir, open);
-        string path = Path.Combine(_dir, "subnetra.sock");
+        File.SetUnixFileMode(_dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
+            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        return Path.Combine(_dir, "subnetra.sock");
+    }
+
+    private static void OpenToEveryone(string socketPath) =>
+        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
+            | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+
+    [SkippableFact]
+    public async Task Serve_ClientRunningAsNobody_GetsPermissionDeniedFromCredentialCheck()
+    {
+        string path = OpenSocketPathForNobody();
         int handled = 0;
         await using ControlServer server = ControlServer.Start(path, (_, _) =>
         {
             Interlocked.Increment(ref handled);
             return ValueTask.FromResult(new ControlResponse { Ok = true });
         });
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
-            | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        OpenToEveryone(path);
 
         const string script =
             "import socket,sys\n" +
@@ -121,19 +131,10 @@ public sealed class PeerCredentialsTests : IDisposable
     [SkippableFact]
     public async Task Serve_RefusedUserHoldingConnection_DoesNotTakeTheOnlySlot()
     {
-        Skip.IfNot(PeerCredentials.DaemonUid() == 0, "needs root to run a client as another user");
-        Skip.IfNot(File.Exists(SetPriv), $"{SetPriv} not installed");
-        Skip.IfNot(File.Exists(Python), $"{Python} not installed");
-
-        const UnixFileMode open = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute
-            | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute;
-        Directory.CreateDirectory(_dir);
-        File.SetUnixFileMode(_dir, open);
-        string path = Path.Combine(_dir, "subnetra.sock");
+        string path = OpenSocketPathForNobody();
         await using ControlServer server = ControlServer.Start(path, (_, _) => ValueTask.FromResult(new ControlResponse { Ok = true }),
             new ControlServerOptions { MaxConnections = 1 });
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
-            | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
+        OpenToEveryone(path);
 
         // The refused client reads its denial, reports it, and then keeps the connection open while the
         // server drains it (up to 0.5 s): before the fix that refusal sat in the only slot meanwhile.

@@ -3,6 +3,7 @@ using System.Net;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
 using Overlay.Protocol;
+using static Overlay.Os.Tests.Udp.LoopbackDatagrams;
 
 namespace Overlay.Os.Tests.Udp;
 
@@ -14,23 +15,6 @@ namespace Overlay.Os.Tests.Udp;
 /// </summary>
 public sealed unsafe class UdpReceiveOffloadTests
 {
-    private static UdpEndpoint EndpointOf(UdpSocket socket) => UdpEndpoint.From(new IPEndPoint(IPAddress.Loopback, socket.LocalPort));
-
-    private static void Put(DatagramBatch batch, int i, int length, UdpEndpoint destination, int seed)
-    {
-        batch.Length(i) = length;
-        Span<byte> payload = batch.Payload(i);
-        for (int k = 0; k < length; k++) payload[k] = (byte)(seed * 31 + k);
-        batch.Endpoint(i) = destination;
-    }
-
-    private static byte[] Expected(int length, int seed)
-    {
-        var b = new byte[length];
-        for (int k = 0; k < length; k++) b[k] = (byte)(seed * 31 + k);
-        return b;
-    }
-
     private static void WaitReadable(UdpSocket socket)
     {
         Libc.PollFd fd = new() { Fd = socket.Handle, Events = Libc.POLLIN };

@@ -3,6 +3,7 @@ using System.Net;
 using Overlay.Protocol;
 using Overlay.Os.Interop;
 using Overlay.Os.Udp;
+using static Overlay.Os.Tests.Udp.LoopbackDatagrams;
 
 namespace Overlay.Os.Tests.Udp;
 
@@ -13,16 +14,6 @@ namespace Overlay.Os.Tests.Udp;
 /// </summary>
 public sealed unsafe class UdpSegmentationTests
 {
-    private static UdpEndpoint EndpointOf(UdpSocket socket) => UdpEndpoint.From(new IPEndPoint(IPAddress.Loopback, socket.LocalPort));
-
-    private static void Put(DatagramBatch batch, int i, int length, UdpEndpoint destination, int seed)
-    {
-        batch.Length(i) = length;
-        Span<byte> payload = batch.Payload(i);
-        for (int k = 0; k < length; k++) payload[k] = (byte)(seed * 31 + k);
-        batch.Endpoint(i) = destination;
-    }
-
     private static List<byte[]> ReceiveAll(UdpSocket socket, int expected)
     {
         using var batch = new DatagramBatch(32, 2048, 16);
@@ -39,13 +30,6 @@ public sealed unsafe class UdpSegmentationTests
             }
         }
         return got;
-    }
-
-    private static byte[] Expected(int length, int seed)
-    {
-        var b = new byte[length];
-        for (int k = 0; k < length; k++) b[k] = (byte)(seed * 31 + k);
-        return b;
     }
 
     [Fact]
@@ -273,7 +257,7 @@ public sealed unsafe class UdpSegmentationTests
                 Span<byte> payload = batch.Payload(i);
                 Assert.Equal(2, payload.Length);
                 Assert.Equal((payload[0] << 8) | payload[1], batch.Endpoint(i).Port);
-                Assert.Equal(EndpointOf((payload[0] << 8) | payload[1]), batch.Endpoint(i));
+                Assert.Equal(LoopbackPort((payload[0] << 8) | payload[1]), batch.Endpoint(i));
             }
             total += n;
             if (n == 0)
@@ -287,5 +271,5 @@ public sealed unsafe class UdpSegmentationTests
         Assert.Equal(0, receiver.ReceiveTruncated);
     }
 
-    private static UdpEndpoint EndpointOf(int k) => UdpEndpoint.From(new IPEndPoint(IPAddress.Loopback, k));
+    private static UdpEndpoint LoopbackPort(int port) => UdpEndpoint.From(new IPEndPoint(IPAddress.Loopback, port));
 }
