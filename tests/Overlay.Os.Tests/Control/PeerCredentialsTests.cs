@@ -71,6 +71,16 @@ public sealed class PeerCredentialsTests : IDisposable
         return Path.Combine(_dir, "subnetra.sock");
     }
 
+    /// <summary>Runs a Python client <paramref name="script"/> as nobody (setpriv) against <paramref name="socketPath"/>.</summary>
+    private static Process StartAsNobody(string script, string socketPath) =>
+        Process.Start(new ProcessStartInfo(SetPriv)
+        {
+            ArgumentList = { $"--reuid={NobodyUid}", $"--regid={NobodyUid}", "--clear-groups", Python, "-c", script, socketPath },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = "/",
+        })!;
+
     private static void OpenToEveryone(string socketPath) =>
         File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead
             | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite);
@@ -99,14 +109,7 @@ public sealed class PeerCredentialsTests : IDisposable
             "    if not chunk: break\n" +
             "    data+=chunk\n" +
             "sys.stdout.write(data.decode())\n";
-        var psi = new ProcessStartInfo(SetPriv)
-        {
-            ArgumentList = { $"--reuid={NobodyUid}", $"--regid={NobodyUid}", "--clear-groups", Python, "-c", script, path },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        using Process process = Process.Start(psi)!;
+        using Process process = StartAsNobody(script, path);
         Task<string> stdout = process.StandardOutput.ReadToEndAsync();
         Task<string> stderr = process.StandardError.ReadToEndAsync();
         using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
@@ -146,14 +149,7 @@ public sealed class PeerCredentialsTests : IDisposable
             "sys.stdout.write(s.recv(4096).decode())\n" +
             "sys.stdout.flush()\n" +
             "time.sleep(2)\n";
-        var psi = new ProcessStartInfo(SetPriv)
-        {
-            ArgumentList = { $"--reuid={NobodyUid}", $"--regid={NobodyUid}", "--clear-groups", Python, "-c", script, path },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = "/",
-        };
-        using Process process = Process.Start(psi)!;
+        using Process process = StartAsNobody(script, path);
         try
         {
             using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
