@@ -102,10 +102,19 @@ public sealed class OverlayConfig
     /// <summary>The spoke's hub (its only peer); null for other roles.</summary>
     public PeerConfig? HubPeer => Role == NodeRole.Spoke ? Peers[0] : null;
 
+    private Dictionary<int, PeerConfig>? _peersById;
+
+    /// <summary>The peer with this id, or null. O(1): the index is built on first use (Peers is init-only), so a status of a 10,000-link hub is linear.</summary>
     public PeerConfig? FindPeer(int id)
     {
-        foreach (var p in Peers) if (p.Id == id) return p;
-        return null;
+        Dictionary<int, PeerConfig>? byId = Volatile.Read(ref _peersById);
+        if (byId is null)
+        {
+            byId = new Dictionary<int, PeerConfig>(Peers.Count);
+            foreach (var p in Peers) byId.TryAdd(p.Id, p);   // the validator refuses duplicate ids; first wins as before
+            Volatile.Write(ref _peersById, byId);
+        }
+        return byId.GetValueOrDefault(id);
     }
 
     public static string RoleName(NodeRole role) => role switch

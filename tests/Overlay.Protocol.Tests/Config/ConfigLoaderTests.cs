@@ -39,6 +39,16 @@ public class ConfigLoaderTests
         Assert.Null(c.PrivateKey);
     }
 
+    /// <summary>FindPeer is an indexed lookup now (status of a 10,000-link hub called it per peer); it must still answer every id and miss cleanly.</summary>
+    [Fact]
+    public void FindPeer_EveryIdFound_UnknownIdNull()
+    {
+        var c = Load(ConfigJson.Hub()).Config!;
+        foreach (PeerConfig p in c.Peers) Assert.Same(p, c.FindPeer(p.Id));
+        Assert.Null(c.FindPeer(c.LocalId));
+        Assert.Null(c.FindPeer(65535));
+    }
+
     [Fact]
     public void LoadJson_ValidSpoke_AppliesSpokeDefaultsAndHubAllowedSources()
     {
