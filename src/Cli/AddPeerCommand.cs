@@ -61,7 +61,7 @@ public static class AddPeerCommand
     {
         void Fail(string message) => stderr.WriteLine($"subnetra add-peer: {message}");
         string hubPath = ConfigLoader.ResolvePath(o.HubPath).Path;
-        if (CliCommand.LoadConfig(o.HubPath, stderr) is not OverlayConfig hub) return CliCommand.ExitUsage;
+        if (CliCommand.LoadConfig(o.HubPath, stderr, out byte[]? hubBytes) is not OverlayConfig hub) return CliCommand.ExitUsage;
         if (hub.Role != NodeRole.Hub)
         {
             Fail($"{hubPath} is a {OverlayConfig.RoleName(hub.Role)} config; add-peer adds spokes to a hub config");
@@ -78,7 +78,10 @@ public static class AddPeerCommand
             return CliCommand.ExitUsage;
         }
 
-        string original = File.ReadAllText(hubPath);
+        // The bytes that passed the check above, not a second read that could see another file.
+        ReadOnlySpan<byte> hubText = hubBytes;
+        if (hubText.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF])) hubText = hubText[3..];   // as File.ReadAllText did
+        string original = System.Text.Encoding.UTF8.GetString(hubText);
         if (ConfigJson.Parse(original, out error) is not JsonObject tree || tree["peers"] is not JsonArray peers)
         {
             Fail($"{hubPath}: {error}");

@@ -200,10 +200,13 @@ public static class CliCommand
     };
 
     /// <summary>Loads the config, printing warnings and errors; null on errors.</summary>
-    internal static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr)
+    internal static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr) => LoadConfig(cliPath, stderr, out _);
+
+    /// <summary>Loads and checks a config, reporting to stderr; also gives the bytes read (for tools that rewrite the file).</summary>
+    internal static OverlayConfig? LoadConfig(string? cliPath, TextWriter stderr, out byte[]? sourceBytes)
     {
         var resolved = ConfigLoader.ResolvePath(cliPath);
-        var result = ConfigLoader.LoadFile(resolved.Path, Overlay.Os.Node.RegularFileReader.Instance);
+        var result = ConfigLoader.LoadFile(resolved.Path, Overlay.Os.Node.RegularFileReader.Instance, out sourceBytes);
         foreach (string w in result.Warnings) stderr.WriteLine($"warning: {w}");
         foreach (var e in result.Errors) stderr.WriteLine(e.ToString());
         if (result.Errors.Count == 1 && result.Errors[0].Message == "config file not found")

@@ -53,11 +53,19 @@ public static class ConfigLoader
     /// only, at most <see cref="MaxFileBytes"/> + 1 bytes read). Never throws for bad input; see
     /// <see cref="ConfigLoadResult.Errors"/>. The daemon runs the same loader at start, on SIGHUP and on reload.
     /// </summary>
-    public static ConfigLoadResult LoadFile(string path, IRegularFileReader files)
+    public static ConfigLoadResult LoadFile(string path, IRegularFileReader files) => LoadFile(path, files, out _);
+
+    /// <summary>
+    /// As <see cref="LoadFile(string, IRegularFileReader)"/>, also giving the bytes that were read
+    /// (null when the read failed), so a tool that rewrites the file edits exactly what was checked
+    /// instead of reading it a second time.
+    /// </summary>
+    public static ConfigLoadResult LoadFile(string path, IRegularFileReader files, out byte[]? bytesRead)
     {
         string full = Path.GetFullPath(path);
         var fail = (string msg) => new ConfigLoadResult(null, [new ConfigError(full, "", msg)], []);
         FileReadResult read = files.Read(full, MaxFileBytes);
+        bytesRead = read.Ok ? read.Bytes : null;
         return read.Status switch
         {
             FileReadStatus.Ok when IsBlank(read.Bytes) =>

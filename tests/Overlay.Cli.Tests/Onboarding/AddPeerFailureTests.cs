@@ -18,6 +18,19 @@ public sealed class AddPeerFailureTests : TempDirectoryTest
         Assert.False(AddPeerCommand.WireGuardSpokeText(hub, 999, "no-port", out _, out _));
     }
 
+    /// <summary>add-peer edits the bytes it checked (one read, not a second File.ReadAllText); a UTF-8 BOM is dropped as before.</summary>
+    [Fact]
+    public void AddPeer_HubWithUtf8Bom_PeerAddedAndFileStillLoads()
+    {
+        InitHub(Hub);
+        File.WriteAllBytes(Hub, [0xEF, 0xBB, 0xBF, .. File.ReadAllBytes(Hub)]);
+        var r = Harness.Cli("", "add-peer", "--config", Hub, "--name", "laptop", "--output", P("laptop.json"));
+        Assert.True(r.Exit == 0, r.Err);
+        var hub = OnboardingFlowTests.Load(Hub);
+        Assert.Contains(hub.Peers, p => p.Name == "laptop");
+        Assert.False(File.ReadAllBytes(Hub).AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]));
+    }
+
     [Fact]
     public void AddPeer_BackupIsASymlink_HubNotRewrittenSpokeNotWrittenAndSaysSo()
     {
