@@ -7,8 +7,12 @@ namespace Overlay.Tests.Fakes;
 /// <summary>
 /// An in-memory UDP underlay (wireguard-go's bindtest idea): ports are attached at an
 /// endpoint; a datagram sent to an endpoint lands in that port's inbox with the sender's
-/// endpoint as source. <see cref="Observe"/> sees every datagram (for wire assertions), and
-/// <see cref="Rewrite"/> can play a NAT (roaming tests) or drop traffic.
+/// endpoint as source and the address it was sent to as its local address (as IP_PKTINFO
+/// reports it). A port may own more addresses (<see cref="AddAddress"/>), like a host with
+/// several: it sends from the entry's <see cref="DatagramBatch.Local"/> source when it owns that
+/// address, and otherwise refuses the source and sends from its first address, as the real
+/// socket does when the kernel refuses one. <see cref="Rewrite"/> sees every datagram, can
+/// play a NAT (roaming tests) or drop traffic.
 /// </summary>
 public sealed class FakeNetwork
 {
@@ -28,6 +32,22 @@ public sealed class FakeNetwork
         return port;
     }
 
+    /// <summary>Gives <paramref name="port"/> another address (same port number): datagrams to it arrive there.</summary>
+    public void AddAddress(FakeUdpPort port, string ip)
+    {
+        var endpoint = new UdpEndpoint(IPAddress.Parse(ip).GetAddressBytes(), port.Local.Port);
+        _ports[endpoint] = port;
+        port.Addresses.Add(endpoint);
+    }
+
+    /// <summary>Takes an address added with <see cref="AddAddress"/> away again (the address left the host).</summary>
+    public void RemoveAddress(FakeUdpPort port, string ip)
+    {
+        var endpoint = new UdpEndpoint(IPAddress.Parse(ip).GetAddressBytes(), port.Local.Port);
+        _ports.Remove(endpoint);
+        port.Addresses.Remove(endpoint);
+    }
+
     public void Move(FakeUdpPort port, string newIpPort)
     {
         _ports.Remove(port.Local);
@@ -38,7 +58,9 @@ public sealed class FakeNetwork
     internal void Deliver(UdpEndpoint source, UdpEndpoint destination, ReadOnlySpan<byte> datagram)
     {
         if (Rewrite is not null && !Rewrite(ref source, destination, datagram)) { Lost++; return; }
-        if (_ports.TryGetValue(destination, out FakeUdpPort? port) && port.Inbox.Enqueue(datagram, source))
+        Span<byte> address = stackalloc byte[16];
+        var local = new LocalAddress(address[..destination.WriteAddress(address)], 0);
+        if (_ports.TryGetValue(destination, out FakeUdpPort? port) && port.Inbox.Enqueue(datagram, source, local))
             Delivered++;
         else
             Lost++;
@@ -60,6 +82,10 @@ public sealed class FakeUdpPort : IUdpPort
     public int LocalPort => Local.Port;
     public long SendErrors { get; set; }
     public long ReceiveTruncated { get; private set; }
+    /// <summary>Addresses besides <see cref="Local"/>'s (<see cref="FakeNetwork.AddAddress"/>), with its port.</summary>
+    public List<UdpEndpoint> Addresses { get; } = [];
+    /// <summary>Sends whose source this port refused (not one of its addresses), each sent from <see cref="Local"/> instead.</summary>
+    public long SourcesRefused { get; private set; }
 
     public int ReceiveBatch(DatagramBatch batch)
     {
@@ -67,11 +93,12 @@ public sealed class FakeUdpPort : IUdpPort
         while (n < batch.Capacity)
         {
             Span<byte> dest = batch.Frame(n)[batch.Headroom..];
-            int len = Inbox.Dequeue(dest, out UdpEndpoint src, out bool truncated);
+            int len = Inbox.Dequeue(dest, out UdpEndpoint src, out bool truncated, out LocalAddress local);
             if (len < 0) break;
             if (truncated) { ReceiveTruncated++; continue; } // as the real socket: MSG_TRUNC drops it
             batch.Length(n) = len;
             batch.Endpoint(n) = src;
+            batch.Local(n) = local;
             n++;
         }
         batch.Count = n;
@@ -80,8 +107,21 @@ public sealed class FakeUdpPort : IUdpPort
 
     public int SendBatch(DatagramBatch batch)
     {
+        batch.ResetLocalRefusals();
         for (int i = 0; i < batch.Count; i++)
-            _network.Deliver(Local, batch.Endpoint(i), batch.Payload(i));
+            _network.Deliver(SourceFor(batch, i), batch.Endpoint(i), batch.Payload(i));
         return batch.Count;
+    }
+
+    private UdpEndpoint SourceFor(DatagramBatch batch, int i)
+    {
+        LocalAddress local = batch.Local(i);
+        if (local.IsNone) return Local;
+        Span<byte> address = stackalloc byte[16];
+        var from = new UdpEndpoint(address[..local.WriteAddress(address)], Local.Port);
+        if (from == Local || Addresses.Contains(from)) return from;
+        batch.MarkLocalRefused(i);
+        SourcesRefused++;
+        return Local;
     }
 }

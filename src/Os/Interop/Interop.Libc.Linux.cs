@@ -34,6 +34,14 @@ internal static unsafe partial class Libc
     internal const int UDP_GRO = 104;
     /// <summary>cmsghdr on 64-bit: size_t len, int level, int type; data at 16. CMSG_SPACE(2) = 24, CMSG_LEN(2) = 18.</summary>
     internal const int CmsgHeaderSize = 16, CmsgSpaceU16 = 24;
+    /// <summary>
+    /// Packet info (ip(7), ipv6(7)): IP_PKTINFO (an int option on an AF_INET socket and the cmsg type both ways),
+    /// IPV6_RECVPKTINFO (the option) and IPV6_PKTINFO (the cmsg type); a dual-stack socket reports and accepts
+    /// IPv4 as v4-mapped IPV6_PKTINFO (ip6_datagram_recv_common_ctl, ip_cmsg_send).
+    /// </summary>
+    internal const int IP_PKTINFO = 8, IPV6_RECVPKTINFO = 49, IPV6_PKTINFO = 50;
+    /// <summary>CMSG_SPACE(sizeof(struct in_pktinfo)) = 32, CMSG_SPACE(sizeof(struct in6_pktinfo)) = 40 on 64-bit.</summary>
+    internal const int CmsgSpaceInPktInfo = 32, CmsgSpaceIn6PktInfo = 40;
 
     /// <summary>socket(2) can set O_NONBLOCK|O_CLOEXEC atomically through the type argument.</summary>
     internal const int SocketTypeFlags = SOCK_NONBLOCK | SOCK_CLOEXEC;

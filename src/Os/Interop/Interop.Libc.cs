@@ -27,6 +27,7 @@ internal static unsafe partial class Libc
     internal const int AF_UNIX = 1;
     internal const int AF_INET = 2;
     internal const int SOCK_DGRAM = 2;
+    internal const int IPPROTO_IP = 0;
     internal const int IPPROTO_UDP = 17;
     internal const int IPPROTO_IPV6 = 41;
     internal const int F_GETFD = 1;
@@ -49,6 +50,26 @@ internal static unsafe partial class Libc
         public int Fd;
         public short Events;
         public short REvents;
+    }
+
+    /// <summary>
+    /// struct in_pktinfo (ip(7); netinet/in.h on macOS, the same layout): the interface, the local address a
+    /// datagram was sent to (received) or leaves from (spec_dst, sent), and the header's destination. 12 bytes.
+    /// </summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct InPktInfo
+    {
+        public int InterfaceIndex;
+        public uint SpecificDestination;
+        public uint Address;
+    }
+
+    /// <summary>struct in6_pktinfo (RFC 3542 §6.1): the local address and the interface. 20 bytes on both OSes.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct In6PktInfo
+    {
+        public In6Address Address;
+        public int InterfaceIndex;
     }
 
     /// <summary>struct iovec (sys/uio.h): 16 bytes on 64-bit.</summary>

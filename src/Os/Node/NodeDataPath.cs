@@ -48,6 +48,9 @@ public sealed class NodeDataPath : IWireGuardOutput
     private readonly bool _deliverInboundToTun;
     private int _currentSocket;
     private UdpEndpoint _currentSource;
+    private LocalAddress _currentDestination;
+    // Per socket, per tx entry: the slot of the peer it is for (-1: none), so a refused source is forgotten by its peer.
+    private readonly int[][] _txPeerSlot;
     private bool _inDatagram;
     private readonly long[] _seenSendErrors;
     private readonly long[] _seenTruncated;
@@ -81,7 +84,12 @@ public sealed class NodeDataPath : IWireGuardOutput
         int frameSize = FrameHeadroom + MaxDatagram;
         _rx = new DatagramBatch(BatchSize, frameSize, FrameHeadroom);
         _tx = new DatagramBatch[udp.Length];
-        for (int i = 0; i < udp.Length; i++) _tx[i] = new DatagramBatch(BatchSize, frameSize, 0);
+        _txPeerSlot = new int[udp.Length][];
+        for (int i = 0; i < udp.Length; i++)
+        {
+            _tx[i] = new DatagramBatch(BatchSize, frameSize, 0);
+            _txPeerSlot[i] = new int[BatchSize];
+        }
         _seenSendErrors = new long[udp.Length];
         _seenTruncated = new long[udp.Length];
         _tunFrame = GC.AllocateArray<byte>(frameSize, pinned: true);
@@ -250,7 +258,7 @@ public sealed class NodeDataPath : IWireGuardOutput
             for (int i = 0; i < n; i++)
             {
                 int len = _rx.Length(i);
-                HandleDatagram(socket, _rx.Frame(i)[_rx.Headroom..], len, _rx.Endpoint(i));
+                HandleDatagram(socket, _rx.Frame(i)[_rx.Headroom..], len, _rx.Endpoint(i), _rx.Local(i));
             }
             FlushTun();   // the batch's segments of one flow leave as one tun write (GRO)
             if (n < _rx.Capacity) return;
@@ -258,17 +266,19 @@ public sealed class NodeDataPath : IWireGuardOutput
     }
 
     /// <summary>
-    /// One UDP payload at frame[0..length]; the frame continues past it so a relayed
-    /// packet can be re-sealed in place (padding and tag need the tailroom).
+    /// One UDP payload at frame[0..length], sent to our <paramref name="destination"/> (none when the socket
+    /// does not say); the frame continues past it so a relayed packet can be re-sealed in place (padding and
+    /// tag need the tailroom).
     /// </summary>
-    public void HandleDatagram(int socket, Span<byte> frame, int length, UdpEndpoint source)
+    public void HandleDatagram(int socket, Span<byte> frame, int length, UdpEndpoint source, LocalAddress destination = default)
     {
         Counters.UdpRxPackets++;
         Counters.UdpRxBytes += length;
         _currentSocket = socket;
         _currentSource = source;
+        _currentDestination = destination;
         _inDatagram = true;
-        InboundResult r = _wg.ProcessDatagram(frame[..length], source);
+        InboundResult r = _wg.ProcessDatagram(frame[..length], source, destination);
         _inDatagram = false;
         // Load is counted after classification: only well-formed initiations and responses with a valid
         // mac1 count, so junk whose first byte is 1 or 2 cannot put the hub under load (issue 12 item 3).
@@ -330,13 +340,15 @@ public sealed class NodeDataPath : IWireGuardOutput
         // leaves through the socket it arrived on: with listen_ports, a port-restricted NAT
         // only passes replies from the port the peer sent to (review finding).
         if (_inDatagram && peer.Endpoint == _currentSource) state.Socket = _currentSocket;
-        Enqueue(state.Socket, datagram, peer.Endpoint);
+        // The peer's sticky source: replies leave from the address it sent to (WireGuardPeer.LocalSource).
+        Enqueue(state.Socket, datagram, peer.Endpoint, peer.LocalSource, peer.Slot);
     }
 
+    /// <summary>A cookie reply leaves from the address the message it answers was sent to, as the kernel's does.</summary>
     void IWireGuardOutput.SendTo(in UdpEndpoint destination, ReadOnlySpan<byte> datagram) =>
-        Enqueue(_currentSocket, datagram, destination);
+        Enqueue(_currentSocket, datagram, destination, _inDatagram ? _currentDestination : default, -1);
 
-    private void Enqueue(int socket, ReadOnlySpan<byte> datagram, UdpEndpoint destination)
+    private void Enqueue(int socket, ReadOnlySpan<byte> datagram, UdpEndpoint destination, LocalAddress source, int peerSlot)
     {
         DatagramBatch tx = _tx[socket];
         if (datagram.Length > tx.FrameSize - tx.Headroom) { Counters.Drop(DropReason.Oversized); return; }
@@ -345,6 +357,8 @@ public sealed class NodeDataPath : IWireGuardOutput
         datagram.CopyTo(tx.Frame(i)[tx.Headroom..]);
         tx.Length(i) = datagram.Length;
         tx.Endpoint(i) = destination;
+        tx.Local(i) = source;
+        _txPeerSlot[socket][i] = peerSlot;
         Counters.UdpTxPackets++;
         Counters.UdpTxBytes += datagram.Length;
     }
@@ -362,7 +376,24 @@ public sealed class NodeDataPath : IWireGuardOutput
         if (tx.Count == 0) return;
         int sent = _udp[socket].SendBatch(tx);
         for (int i = sent; i < tx.Count; i++) Counters.Drop(DropReason.SendError);
+        if (tx.LocalRefusals > 0) ForgetRefusedSources(socket, sent);
         tx.Count = 0;
+    }
+
+    /// <summary>
+    /// The kernel refused some entries' sources (the address left the host) and the socket sent them without:
+    /// their peers forget the address, so the next datagrams go out with the kernel's choice at once (rare path).
+    /// </summary>
+    private void ForgetRefusedSources(int socket, int sent)
+    {
+        DatagramBatch tx = _tx[socket];
+        int[] slots = _txPeerSlot[socket];
+        for (int i = 0; i < sent; i++)
+        {
+            if (!tx.LocalRefused(i) || slots[i] < 0) continue;
+            WireGuardPeer? peer = _wg.PeerInSlot(slots[i]);
+            if (peer is not null) _wg.ForgetLocalSource(peer, tx.Local(i));
+        }
     }
 }
 

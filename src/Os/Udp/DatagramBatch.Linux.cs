@@ -15,13 +15,19 @@ public sealed unsafe partial class DatagramBatch
 
     internal Libc.MMsgHdr* Messages => _messages;
 
-    /// <summary>One CMSG_SPACE(u16) slot per message for the UDP_SEGMENT size of a coalesced send.</summary>
-    internal byte* Control(int i) => _control + (nint)i * Libc.CmsgSpaceU16;
+    /// <summary>
+    /// Control bytes per message: on send a UDP_SEGMENT size (CMSG_SPACE(u16) = 24) then a source
+    /// (CMSG_SPACE(in6_pktinfo) = 40); on receive a UDP_GRO size (24) and the destination (40).
+    /// </summary>
+    internal const int ControlStride = Libc.CmsgSpaceU16 + Libc.CmsgSpaceIn6PktInfo;
+
+    /// <summary>The control slot of message i (<see cref="ControlStride"/> bytes).</summary>
+    internal byte* Control(int i) => _control + (nint)i * ControlStride;
 
     private partial void AllocateHeaders()
     {
         _messages = (Libc.MMsgHdr*)NativeMemory.AllocZeroed((nuint)Capacity, (nuint)sizeof(Libc.MMsgHdr));
-        _control = (byte*)NativeMemory.AllocZeroed((nuint)Capacity, Libc.CmsgSpaceU16);
+        _control = (byte*)NativeMemory.AllocZeroed((nuint)Capacity, ControlStride);
         _messageFirstEntry = new int[Capacity + 1];
         for (int i = 0; i < Capacity; i++)
         {

@@ -23,6 +23,9 @@ public sealed unsafe partial class DatagramBatch : IDisposable
     private Libc.IoVec* _iov;
     private readonly int[] _lengths;
     private readonly UdpEndpoint[] _endpoints;
+    private readonly LocalAddress[] _locals;
+    private readonly bool[] _localRefused;
+    private int _localRefusals;
     private int _count;
 
     public DatagramBatch(int capacity, int frameSize, int headroom)
@@ -37,6 +40,8 @@ public sealed unsafe partial class DatagramBatch : IDisposable
         Headroom = headroom;
         _lengths = new int[capacity];
         _endpoints = new UdpEndpoint[capacity];
+        _locals = new LocalAddress[capacity];
+        _localRefused = new bool[capacity];
 
         nuint slabBytes = (nuint)capacity * (nuint)frameSize;
         _slab = (byte*)NativeMemory.AlignedAlloc(slabBytes, 64);
@@ -92,6 +97,38 @@ public sealed unsafe partial class DatagramBatch : IDisposable
     public ref int Length(int i) => ref _lengths[i];
 
     public ref UdpEndpoint Endpoint(int i) => ref _endpoints[i];
+
+    /// <summary>
+    /// The local address of entry i (sticky source addresses): on receive, the address the datagram was sent to,
+    /// when the socket reports it (none otherwise); on send, the address it should leave from (none: the kernel
+    /// picks). A receive that does not report it leaves the slot none, so a send never inherits a stale one.
+    /// </summary>
+    public ref LocalAddress Local(int i) => ref _locals[i];
+
+    /// <summary>
+    /// After a send: true when the kernel refused entry i's <see cref="Local"/> source (the address is gone)
+    /// and the entry was sent again without it. The owner of the source forgets it.
+    /// </summary>
+    public bool LocalRefused(int i) => _localRefused[i];
+
+    /// <summary>Entries of the last send whose source the kernel refused (0 in the common case, so callers skip the scan).</summary>
+    public int LocalRefusals => _localRefusals;
+
+    /// <summary>Records that the kernel refused entry i's source; for <see cref="IUdpPort.SendBatch"/> implementations.</summary>
+    public void MarkLocalRefused(int i)
+    {
+        if (_localRefused[i]) return;
+        _localRefused[i] = true;
+        _localRefusals++;
+    }
+
+    /// <summary>Clears the refusal marks of the last send; <see cref="IUdpPort.SendBatch"/> implementations call it first.</summary>
+    public void ResetLocalRefusals()
+    {
+        if (_localRefusals == 0) return;
+        Array.Clear(_localRefused);
+        _localRefusals = 0;
+    }
 
     public void Dispose()
     {

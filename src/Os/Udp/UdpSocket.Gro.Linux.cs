@@ -23,7 +23,7 @@ public sealed unsafe partial class UdpSocket
     /// </summary>
     internal const int GroMessages = 32;
     private const int GroMessageBytes = 65536;
-    private const int GroControlBytes = 24;   // CMSG_SPACE(sizeof(int))
+    private const int GroControlBytes = 64;   // CMSG_SPACE(sizeof(int)) for UDP_GRO + CMSG_SPACE(in6_pktinfo)
     private const int GroNameBytes = 32;
 
     private byte[]? _groSlab;                 // pinned: GroMessages x 64 KiB
@@ -34,6 +34,7 @@ public sealed unsafe partial class UdpSocket
     private readonly int[] _groLength = new int[GroMessages];
     private readonly int[] _groSegment = new int[GroMessages];
     private readonly UdpEndpoint[] _groSource = new UdpEndpoint[GroMessages];
+    private readonly LocalAddress[] _groLocal = new LocalAddress[GroMessages];
     private int _groCount, _groNext, _groOffset;
     private long _coalescedReceives;
 
@@ -54,6 +55,13 @@ public sealed unsafe partial class UdpSocket
         _groIov = GC.AllocateArray<Libc.IoVec>(GroMessages, pinned: true);
         _groNames = GC.AllocateArray<byte>(GroMessages * GroNameBytes, pinned: true);
         _groControl = GC.AllocateArray<byte>(GroMessages * GroControlBytes, pinned: true);
+    }
+
+    /// <summary>Test seam: turns UDP_GRO off again, so the plain recvmmsg path of <see cref="ReceiveBatch"/> is used.</summary>
+    internal void DisableReceiveOffloadForTest()
+    {
+        Libc.SetSockOpt(_rawFd, Libc.SOL_UDP, Libc.UDP_GRO, 0);
+        _groSlab = null;
     }
 
     /// <summary>
@@ -87,6 +95,7 @@ public sealed unsafe partial class UdpSocket
                     Buffer.MemoryCopy(slab + (nint)m * GroMessageBytes + _groOffset, batch.PayloadPointer(kept), maxPayload, segment);
                 batch.Length(kept) = segment;
                 batch.Endpoint(kept) = _groSource[m];
+                batch.Local(kept) = _groLocal[m];
                 kept++;
             }
             else
@@ -150,7 +159,7 @@ public sealed unsafe partial class UdpSocket
                     continue;
                 }
                 int length = (int)messages[j].Length;
-                int segment = GroSegmentSize((byte*)h.Control, (int)h.ControlLength);
+                ReadControl((byte*)h.Control, (int)h.ControlLength, out int segment, out LocalAddress local);
                 if (segment <= 0 || segment > length) segment = length;
                 if (segment < length) _coalescedReceives++;
                 if (staged != j)
@@ -158,26 +167,11 @@ public sealed unsafe partial class UdpSocket
                 _groLength[staged] = length;
                 _groSegment[staged] = segment;   // 0 only for an empty datagram: one entry of length 0
                 _groSource[staged] = source;
+                _groLocal[staged] = local;
                 staged++;
             }
             _groCount = staged;
             return n;
         }
-    }
-
-    /// <summary>The UDP_GRO segment size from the control messages, or 0 when there is none.</summary>
-    private static int GroSegmentSize(byte* control, int length)
-    {
-        int offset = 0;
-        while (offset + Libc.CmsgHeaderSize <= length)
-        {
-            nuint cmsgLength = *(nuint*)(control + offset);
-            int level = *(int*)(control + offset + 8), type = *(int*)(control + offset + 12);
-            if (cmsgLength < Libc.CmsgHeaderSize) return 0;
-            if (level == Libc.SOL_UDP && type == Libc.UDP_GRO && cmsgLength >= Libc.CmsgHeaderSize + sizeof(int))
-                return *(int*)(control + offset + Libc.CmsgHeaderSize);
-            offset += (int)((cmsgLength + 7) & ~(nuint)7);
-        }
-        return 0;
     }
 }

@@ -29,8 +29,8 @@ public sealed unsafe partial class UdpSocket
                 // A send may have pointed this header at a run of iovecs and a cmsg (UDP GSO).
                 messages[i].Header.Iov = iov + i;
                 messages[i].Header.IovLength = 1;
-                messages[i].Header.Control = null;
-                messages[i].Header.ControlLength = 0;
+                messages[i].Header.Control = _packetInfo ? batch.Control(i) : null;
+                messages[i].Header.ControlLength = _packetInfo ? (nuint)DatagramBatch.ControlStride : 0;
                 messages[i].Length = 0;
                 iov[i].Length = room;
             }
@@ -60,6 +60,9 @@ public sealed unsafe partial class UdpSocket
                 }
                 batch.Length(kept) = length;
                 batch.Endpoint(kept) = source;
+                LocalAddress local = default;
+                if (_packetInfo) ReadControl((byte*)header.Control, (int)header.ControlLength, out _, out local);
+                batch.Local(kept) = local;
                 kept++;
             }
             if (kept > 0 || n == 0)
@@ -110,6 +113,7 @@ public sealed unsafe partial class UdpSocket
         batch.ThrowIfDisposed();
         int count = batch.Count;
         int done = 0;
+        batch.ResetLocalRefusals();
         if (_segmentationOffload && count > 1)
         {
             done = SendSegmented(batch, count, out bool fallBack);
@@ -119,10 +123,11 @@ public sealed unsafe partial class UdpSocket
     }
 
     /// <summary>
-    /// UDP GSO: consecutive entries to the same endpoint whose lengths equal the first one's (only the last of
-    /// a run may be shorter) go out as one message whose iovecs are the entries' own payloads, plus a
-    /// UDP_SEGMENT cmsg with that length; the kernel cuts it into the original datagrams after one trip
-    /// through the socket layer and routing. Runs never reorder entries.
+    /// UDP GSO: consecutive entries to the same endpoint from the same source whose lengths equal the first
+    /// one's (only the last of a run may be shorter) go out as one message whose iovecs are the entries' own
+    /// payloads, plus a UDP_SEGMENT cmsg with that length (and the run's source, which all its datagrams share);
+    /// the kernel cuts it into the original datagrams after one trip through the socket layer and routing.
+    /// Runs never reorder entries.
     /// </summary>
     private int SendSegmented(DatagramBatch batch, int count, out bool fallBack)
     {
@@ -135,13 +140,15 @@ public sealed unsafe partial class UdpSocket
         {
             int size = batch.CheckedLength(i);
             UdpEndpoint destination = batch.Endpoint(i);
+            LocalAddress source = batch.Local(i);
             iov[i].Length = (nuint)size;
             int j = i + 1;
             int total = size;
             while (size > 0 && j < count && j - i < MaxSegmentsPerSend)
             {
                 int next = batch.CheckedLength(j);
-                if (next == 0 || next > size || total + next > MaxSegmentedBytes || batch.Endpoint(j) != destination) break;
+                if (next == 0 || next > size || total + next > MaxSegmentedBytes
+                    || batch.Endpoint(j) != destination || batch.Local(j) != source) break;
                 iov[j].Length = (nuint)next;
                 total += next;
                 j++;
@@ -155,21 +162,20 @@ public sealed unsafe partial class UdpSocket
             header.Flags = 0;
             header.Iov = iov + i;
             header.IovLength = (nuint)(j - i);
+            byte* control = batch.Control(m);
+            int controlLength = 0;
             if (j - i > 1)
             {
-                byte* control = batch.Control(m);
                 *(nuint*)control = Libc.CmsgHeaderSize + sizeof(ushort);
                 *(int*)(control + 8) = Libc.SOL_UDP;
                 *(int*)(control + 12) = Libc.UDP_SEGMENT;
                 *(ushort*)(control + Libc.CmsgHeaderSize) = (ushort)size;
-                header.Control = control;
-                header.ControlLength = Libc.CmsgSpaceU16;
+                controlLength = Libc.CmsgSpaceU16;
             }
-            else
-            {
-                header.Control = null;
-                header.ControlLength = 0;
-            }
+            // The source goes last, so a refused one is dropped by shortening the control length.
+            controlLength += WriteSource(control + controlLength, source);
+            header.Control = controlLength == 0 ? null : control;
+            header.ControlLength = (nuint)controlLength;
             first[m++] = i;
             i = j;
         }
@@ -206,6 +212,7 @@ public sealed unsafe partial class UdpSocket
                 break;
             }
             if (IsFatal(errno)) throw Broken("sendmmsg", errno);
+            if (DropRefusedSource(ref messages[sent].Header, errno, batch, first[sent], first[sent + 1])) continue;
             if (messages[sent].Header.IovLength > 1
                 && (errno == Libc.EIO || errno == Libc.EINVAL || errno == Libc.EMSGSIZE))
             {
@@ -238,8 +245,10 @@ public sealed unsafe partial class UdpSocket
             header.Flags = 0;
             header.Iov = iov + i;
             header.IovLength = 1;
-            header.Control = null;
-            header.ControlLength = 0;
+            byte* control = batch.Control(i);
+            int controlLength = WriteSource(control, batch.Local(i));
+            header.Control = controlLength == 0 ? null : control;
+            header.ControlLength = (nuint)controlLength;
             iov[i].Length = (nuint)batch.CheckedLength(i);
         }
 
@@ -259,6 +268,7 @@ public sealed unsafe partial class UdpSocket
                 break;
             }
             if (IsFatal(errno)) throw Broken("sendmmsg", errno);
+            if (DropRefusedSource(ref messages[done].Header, errno, batch, done, done + 1)) continue;
             _sendErrors++;
             done++;
         }

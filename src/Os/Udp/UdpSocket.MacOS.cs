@@ -12,6 +12,15 @@ public sealed unsafe partial class UdpSocket
     /// <summary>macOS has no UDP receive offload: every datagram arrives on its own.</summary>
     private partial void EnableReceiveOffload() { }
 
+    /// <summary>
+    /// Not on macOS (yet): the kernel picks each datagram's source, <see cref="DatagramBatch.Local"/> stays none
+    /// on receive and is ignored on send (docs/subnetra-wg.md, "Sticky source addresses").
+    /// </summary>
+    private partial void EnablePacketInfo() { }
+
+    /// <summary>Never on macOS: see <see cref="EnablePacketInfo"/>.</summary>
+    public bool PacketInfo => false;
+
     /// <summary>Never true on macOS: nothing is staged.</summary>
     public bool HasBuffered => false;
 
@@ -56,6 +65,7 @@ public sealed unsafe partial class UdpSocket
             }
             batch.Length(kept) = (int)n;
             batch.Endpoint(kept) = source;
+            batch.Local(kept) = default;
             kept++;
         }
         batch.Count = kept;
@@ -70,6 +80,7 @@ public sealed unsafe partial class UdpSocket
         batch.ThrowIfDisposed();
         int count = batch.Count;
         int done = 0;
+        batch.ResetLocalRefusals();
         for (; done < count; done++)
         {
             byte* name = batch.Name(done);

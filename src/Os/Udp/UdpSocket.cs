@@ -27,17 +27,24 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
     private long _receiveErrors;
     private long _receiveTruncated;
 
-    private UdpSocket(SafeFd fd, int family, int localPort)
+    private UdpSocket(SafeFd fd, int family, int localPort, bool wildcard)
     {
         _fd = fd;
         _rawFd = fd.Fd;
         _family = family;
         LocalPort = localPort;
         EnableReceiveOffload();
+        if (wildcard) EnablePacketInfo();
     }
 
     /// <summary>Linux turns on UDP_GRO here (UdpSocket.Gro.Linux.cs); macOS has no receive offload.</summary>
     private partial void EnableReceiveOffload();
+
+    /// <summary>
+    /// Sticky source addresses on a socket bound to every address (one bound to an address has one source):
+    /// Linux asks for each datagram's destination (UdpSocket.PacketInfo.Linux.cs); macOS does without.
+    /// </summary>
+    private partial void EnablePacketInfo();
 
     /// <summary>The raw fd for poll(2); valid until <see cref="Dispose"/>.</summary>
     public int Handle => _rawFd;
@@ -114,7 +121,7 @@ public sealed unsafe partial class UdpSocket : IDisposable, IUdpPort
             r = Libc.GetSockName(fd, address, ref length);
             if (r < 0 || !SockAddr.TryRead(address, length, out UdpEndpoint local))
                 throw new SystemCallException("getsockname(UDP)", new Errno(r < 0 ? -r : Libc.EINVAL));
-            return new UdpSocket(handle, family, local.Port);
+            return new UdpSocket(handle, family, local.Port, bindAddress is null);
         }
         catch
         {

@@ -54,7 +54,7 @@ public sealed partial class WireGuardEngine
         peer.ZeroHandshake();
     }
 
-    private InboundResult HandleInitiation(Span<byte> message, in UdpEndpoint source)
+    private InboundResult HandleInitiation(Span<byte> message, in UdpEndpoint source, in LocalAddress destination)
     {
         _counters.HandshakeInitiationsReceived++;
         LocalIdentity? identity = FindIdentityByMac1(message, source, out DropReason reason);
@@ -91,7 +91,7 @@ public sealed partial class WireGuardEngine
             peer.HandshakeRemoteIndex = senderIndex;
             peer.State = HandshakeState.InitiationConsumed;
             peer.RxBytes += message.Length;
-            if (peer.Endpoint != source) SetEndpoint(peer, source);
+            Roam(peer, source, destination);
             AnyAuthenticatedPacketTraversal(peer);
             AnyAuthenticatedPacketReceived(peer);
             SendResponse(peer);
@@ -174,7 +174,7 @@ public sealed partial class WireGuardEngine
         SessionDerived(peer);
     }
 
-    private InboundResult HandleResponse(Span<byte> message, in UdpEndpoint source)
+    private InboundResult HandleResponse(Span<byte> message, in UdpEndpoint source, in LocalAddress destination)
     {
         _counters.HandshakeResponsesReceived++;
         uint receiver = MessageLayout.ReadIndex(message, MessageLayout.RespReceiverOffset);
@@ -203,7 +203,7 @@ public sealed partial class WireGuardEngine
 
         BeginSession(peer, isInitiator: true, senderIndex);
         peer.RxBytes += message.Length;
-        if (peer.Endpoint != source) SetEndpoint(peer, source);
+        Roam(peer, source, destination);
         HandshakeComplete(peer);
         _counters.SessionsEstablished++;
         AnyAuthenticatedPacketTraversal(peer);

@@ -86,8 +86,40 @@ public sealed partial class WireGuardEngine
         peer.ZeroStaticStatic();
     }
 
-    /// <summary>Sets where datagrams for <paramref name="peer"/> go (config, endpoint memory, roaming) and keeps the endpoint lookup in step.</summary>
+    /// <summary>
+    /// Sets where datagrams for <paramref name="peer"/> go (config, UAPI, endpoint memory) and keeps the endpoint
+    /// lookup in step. The learned source address is forgotten, as the kernel's set_peer_endpoint does with a
+    /// configured endpoint: the kernel picks the source until the peer's next authenticated datagram says otherwise.
+    /// </summary>
     public void SetEndpoint(WireGuardPeer peer, UdpEndpoint endpoint)
+    {
+        peer.LocalSource = default;
+        MoveEndpoint(peer, endpoint);
+    }
+
+    /// <summary>
+    /// Roaming (WireGuard §6.5 / the kernel's wg_socket_set_peer_endpoint_from_skb): after an authenticated datagram,
+    /// the peer's endpoint becomes its source and the peer's sticky source becomes the local address it was sent to,
+    /// so replies leave from the address the peer dialed (a multi-address host would otherwise answer from its
+    /// primary address, which the peer's NAT or firewall may drop, and which would make the peer roam).
+    /// </summary>
+    private void Roam(WireGuardPeer peer, in UdpEndpoint source, in LocalAddress destination)
+    {
+        if (peer.Endpoint != source) MoveEndpoint(peer, source);
+        peer.LocalSource = destination;
+    }
+
+    /// <summary>
+    /// Forgets <paramref name="peer"/>'s sticky source after the kernel refused it (the address left the host:
+    /// the socket reports EINVAL, ENETUNREACH or EADDRNOTAVAIL), unless the peer learned another meanwhile. The send
+    /// was already retried without it.
+    /// </summary>
+    public void ForgetLocalSource(WireGuardPeer peer, in LocalAddress refused)
+    {
+        if (peer.LocalSource == refused) peer.LocalSource = default;
+    }
+
+    private void MoveEndpoint(WireGuardPeer peer, UdpEndpoint endpoint)
     {
         var old = peer.Endpoint;
         if (old == endpoint) return;

@@ -10,17 +10,18 @@ namespace Overlay.Protocol.Engine;
 public sealed partial class WireGuardEngine
 {
     /// <summary>
-    /// Handles one received UDP payload from <paramref name="source"/>. Transport data is decrypted in place;
+    /// Handles one received UDP payload from <paramref name="source"/>, sent to our <paramref name="destination"/>
+    /// (none when the socket does not report it). Transport data is decrypted in place;
     /// for <see cref="InboundKind.Data"/> the IP packet is <c>datagram[Offset..Offset+Length]</c>, trimmed to
     /// the IP header's length.
     /// </summary>
-    public InboundResult ProcessDatagram(Span<byte> datagram, in UdpEndpoint source)
+    public InboundResult ProcessDatagram(Span<byte> datagram, in UdpEndpoint source, in LocalAddress destination = default)
     {
         switch (MessageLayout.Classify(datagram))
         {
-            case MessageType.TransportData: return HandleTransport(datagram, source);
-            case MessageType.HandshakeInitiation: return HandleInitiation(datagram, source);
-            case MessageType.HandshakeResponse: return HandleResponse(datagram, source);
+            case MessageType.TransportData: return HandleTransport(datagram, source, destination);
+            case MessageType.HandshakeInitiation: return HandleInitiation(datagram, source, destination);
+            case MessageType.HandshakeResponse: return HandleResponse(datagram, source, destination);
             case MessageType.CookieReply: return HandleCookieReply(datagram);
             default: return Drop(DropReason.InvalidMessage, null);
         }
@@ -32,7 +33,7 @@ public sealed partial class WireGuardEngine
         return InboundResult.Drop(reason, peer);
     }
 
-    private InboundResult HandleTransport(Span<byte> message, in UdpEndpoint source)
+    private InboundResult HandleTransport(Span<byte> message, in UdpEndpoint source, in LocalAddress destination)
     {
         uint receiver = MessageLayout.ReadIndex(message, MessageLayout.TransportReceiverOffset);
         if (!_indices.TryGet(receiver, out var entry) || entry.Keypair is null)
@@ -50,7 +51,7 @@ public sealed partial class WireGuardEngine
             return Drop(DropReason.Replay, peer);
 
         peer.RxBytes += message.Length;
-        if (peer.Endpoint != source) SetEndpoint(peer, source);
+        Roam(peer, source, destination);
         if (peer.Keypairs.ReceivedWith(keypair, _retire))
         {
             HandshakeComplete(peer);

@@ -137,6 +137,14 @@ public sealed class WireGuardPeer
     /// </summary>
     public UdpEndpoint Endpoint { get; internal set; }
 
+    /// <summary>
+    /// The sticky source: the local address this peer's last authenticated datagram was sent to, which datagrams
+    /// for it leave from (IP_PKTINFO / IPV6_PKTINFO); none when the socket does not report destinations, after a
+    /// configured endpoint (<see cref="WireGuardEngine.SetEndpoint"/>), or once the kernel refused it
+    /// (<see cref="WireGuardEngine.ForgetLocalSource"/>): the kernel picks then.
+    /// </summary>
+    public LocalAddress LocalSource { get; internal set; }
+
     /// <summary>Bytes of whole WireGuard messages received from / sent to this peer, handshakes included (as wg show).</summary>
     public long RxBytes { get; internal set; }
     public long TxBytes { get; internal set; }
