@@ -25,6 +25,15 @@ public sealed unsafe class InteropLayoutLinuxTests
         Assert.Equal(56, (byte*)&m.Length - (byte*)&m);
     }
 
+    /// <summary>CMSG_SPACE(n) = CMSG_ALIGN(sizeof(cmsghdr)) + CMSG_ALIGN(n), 8-byte alignment on 64-bit (bits/socket.h).</summary>
+    [Fact]
+    public void CmsgSpace_PacketInfo_IsHeaderPlusAlignedStruct()
+    {
+        static int Align(int n) => (n + 7) & ~7;
+        Assert.Equal(Libc.CmsgHeaderSize + Align(sizeof(Libc.InPktInfo)), Libc.CmsgSpaceInPktInfo);
+        Assert.Equal(Libc.CmsgHeaderSize + Align(sizeof(Libc.In6PktInfo)), Libc.CmsgSpaceIn6PktInfo);
+    }
+
     /// <summary>Linux ioctl encoding (asm-generic/ioctl.h): _IOW = 1 &lt;&lt; 30 | size &lt;&lt; 16 | type &lt;&lt; 8 | nr.</summary>
     [Fact]
     public void TunSetIff_MatchesIowEncoding() =>

@@ -22,6 +22,17 @@ public sealed unsafe class InteropLayoutTests
     public void SockAddrIn6_Size_Is28() => Assert.Equal(28, sizeof(Libc.SockAddrIn6));
 
     [Fact]
+    public void InPktInfo_Size_Is12() => Assert.Equal(12, sizeof(Libc.InPktInfo));
+
+    [Fact]
+    public void In6PktInfo_Size_Is20AndInterfaceAt16() // RFC 3542 §6.1
+    {
+        Assert.Equal(20, sizeof(Libc.In6PktInfo));
+        Libc.In6PktInfo info = default;
+        Assert.Equal(16, (int)((byte*)&info.InterfaceIndex - (byte*)&info));
+    }
+
+    [Fact]
     public void SockAddrIn6_Fields_AtHeaderOffsets()
     {
         Libc.SockAddrIn6 sa = default;
