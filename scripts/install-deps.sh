@@ -8,6 +8,7 @@
 #   wireguard-tools  wg(8): keys, wg set, wg show
 #   tcpdump          underlay captures (no plaintext on the wire)
 #   zsh              the zsh completion script is tested against a real zsh
+#   nftables         nft(8): the SNAT router of the NAT conformance test (the kernel has NF_NAT built in)
 # Idempotent: does nothing when every package is already installed.
 # --no-install-recommends matters: wireguard-tools otherwise pulls in systemd and a kernel image (DESIGN.md §8).
 #
@@ -15,13 +16,13 @@
 #   --check  only report; exit 1 when something is missing.
 set -eu
 
-PACKAGES="libsodium23 iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tcpdump zsh"
+PACKAGES="libsodium23 iproute2 iputils-ping iperf3 wireguard-go wireguard-tools tcpdump zsh nftables"
 
 check_only=0
 case "${1:-}" in
     "") ;;
     --check) check_only=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
