@@ -246,7 +246,8 @@ public sealed unsafe partial class UdpSocket
             header.Iov = iov + i;
             header.IovLength = 1;
             byte* control = batch.Control(i);
-            int controlLength = WriteSource(control, batch.Local(i));
+            // An entry whose source was refused in the coalesced attempt goes without it (the GSO fallback).
+            int controlLength = batch.LocalRefused(i) ? 0 : WriteSource(control, batch.Local(i));
             header.Control = controlLength == 0 ? null : control;
             header.ControlLength = (nuint)controlLength;
             iov[i].Length = (nuint)batch.CheckedLength(i);
