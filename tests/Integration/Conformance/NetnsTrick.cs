@@ -97,6 +97,10 @@ public sealed class NetnsTrick : IDisposable
         Wg(2).SetPeer(Keys[0].PublicKey, endpoint: $"{host}:{ListenPort(1)}");
     }
 
+    /// <summary><c>wg set wgN listen-port P</c> (run in ns0, where the daemon and its socket are).</summary>
+    public void SetListenPort(int n, int port) =>
+        Netns.Exec(Ns0, ["wg", "set", Wg(n).InterfaceName, "listen-port", port.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(15)).EnsureSuccess();
+
     /// <summary><c>ip link set wgN mtu M</c> in the namespace the interface now lives in.</summary>
     public void SetMtu(int mtu)
     {
@@ -104,15 +108,17 @@ public sealed class NetnsTrick : IDisposable
     }
 
     /// <summary>
-    /// netns.sh's <c>ping -c 10 -f -W 1</c> from peer <paramref name="from"/>'s namespace; with
+    /// netns.sh's <c>ping -c 10 -f -W 1</c> (no -w: with a deadline, -c counts replies and a flood
+    /// can end with more sent than received) from peer <paramref name="from"/>'s namespace; with
     /// <paramref name="size"/>, packets of exactly that many bytes with DF set (-M do), so a packet
-    /// that does not fit the MTU fails instead of being fragmented.
+    /// that does not fit the MTU fails instead of being fragmented. The first ping of a test waits
+    /// longer (<paramref name="waitSec"/>): it carries the handshake of a daemon that has just started.
     /// </summary>
-    public PingResult Ping(int from, string target, int count = 10, int? size = null)
+    public PingResult Ping(int from, string target, int count = 10, int? size = null, int waitSec = 1)
     {
         Netns.RequireAllowed(target);
         bool v6 = target.Contains(':', StringComparison.Ordinal);
-        var argv = new List<string> { "ping", v6 ? "-6" : "-4", "-n", "-q", "-c", count.ToString(CultureInfo.InvariantCulture), "-f", "-W", "1", "-w", "15" };
+        var argv = new List<string> { "ping", v6 ? "-6" : "-4", "-n", "-q", "-c", count.ToString(CultureInfo.InvariantCulture), "-f", "-W", waitSec.ToString(CultureInfo.InvariantCulture) };
         if (size is int bytes)
         {
             argv.AddRange(["-M", "do", "-s", (bytes - (v6 ? 48 : 28)).ToString(CultureInfo.InvariantCulture)]);

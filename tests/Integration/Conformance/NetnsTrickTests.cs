@@ -25,7 +25,7 @@ public sealed class NetnsTrickTests
         using NetnsTrick t = await NetnsTrick.StartAsync();
         t.SetEndpoints(NetnsTrick.Outer4);
 
-        Assert.True(t.Ping(2, NetnsTrick.Inner4(1)).AllReceived, t.Describe());
+        AssertReceived(t.Ping(2, NetnsTrick.Inner4(1), waitSec: 5), t.Describe());
 
         (long rx, long tx, string text) = t.InterfaceBytes(2);
         _output.WriteLine(text);
@@ -75,14 +75,14 @@ public sealed class NetnsTrickTests
     {
         using NetnsTrick t = await NetnsTrick.StartAsync();
         t.SetEndpoints(NetnsTrick.Outer4);
-        Assert.True(t.Ping(1, NetnsTrick.Inner4(2), count: 1).AllReceived, t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner4(2), count: 1, waitSec: 5), t.Describe());
 
         Netns.DeleteAddress(t.Ns0, "lo", NetnsTrick.Outer4 + "/24");
         Netns.AddAddress(t.Ns0, "lo", "198.18.0.99/24");
-        t.Wg(1).SetPrivateKey(t.Keys[0].PrivateKey, 9999);
+        t.SetListenPort(1, 9999);
         t.Wg(1).SetPeer(t.Keys[1].PublicKey, endpoint: $"{NetnsTrick.Outer4}:{NetnsTrick.ListenPort(2)}");
 
-        Assert.True(t.Ping(1, NetnsTrick.Inner6(2), count: 1).AllReceived, t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner6(2), count: 1), t.Describe());
         Assert.Equal("198.18.0.99:9999", t.EndpointSeenBy(2));
     }
 
@@ -92,12 +92,12 @@ public sealed class NetnsTrickTests
     {
         using NetnsTrick t = await NetnsTrick.StartAsync();
         t.SetEndpoints(NetnsTrick.Outer4);
-        Assert.True(t.Ping(1, NetnsTrick.Inner4(2), count: 1).AllReceived, t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner4(2), count: 1, waitSec: 5), t.Describe());
 
-        t.Wg(1).SetPrivateKey(t.Keys[0].PrivateKey, 9998);
+        t.SetListenPort(1, 9998);
         t.Wg(1).SetPeer(t.Keys[1].PublicKey, endpoint: $"[{NetnsTrick.Outer6}]:{NetnsTrick.ListenPort(2)}");
 
-        Assert.True(t.Ping(1, NetnsTrick.Inner4(2), count: 1).AllReceived, t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner4(2), count: 1), t.Describe());
         Assert.Equal($"[{NetnsTrick.Outer6}]:9998", t.EndpointSeenBy(2));
     }
 
@@ -112,12 +112,13 @@ public sealed class NetnsTrickTests
     {
         using NetnsTrick t = await NetnsTrick.StartAsync();
         t.SetEndpoints(NetnsTrick.Outer6);
+        AssertReceived(t.Ping(2, NetnsTrick.Inner4(1), count: 1, waitSec: 5), t.Describe());
         t.Wg(1).SetPeer(t.Keys[1].PublicKey, allowedIps: ["198.19.241.0/24"]);
         Assert.True(await t.UdpArrivesAsync(2, 1), t.Describe());
 
         string moreSpecific = WgKeyPair.Generate().PublicKey;
         t.Wg(1).SetPeer(moreSpecific, allowedIps: [NetnsTrick.Inner4(2) + "/32"]);
-        t.Wg(2).SetPrivateKey(t.Keys[1].PrivateKey, 9997);
+        t.SetListenPort(2, 9997);
         Assert.False(await t.UdpArrivesAsync(2, 1), t.Describe());
 
         Netns.Exec(t.Ns0, ["wg", "set", t.Wg(1).InterfaceName, "peer", moreSpecific, "remove"], TimeSpan.FromSeconds(15)).EnsureSuccess();
@@ -130,7 +131,7 @@ public sealed class NetnsTrickTests
     {
         using NetnsTrick t = await NetnsTrick.StartAsync();
         t.SetEndpoints(NetnsTrick.Outer4);
-        Assert.True(t.Ping(1, NetnsTrick.Inner4(2), count: 1).AllReceived, t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner4(2), count: 1, waitSec: 5), t.Describe());
         await Task.Delay(1500);   // three watch periods: a moved interface must not look deleted
         Assert.False(t.Wg(1).Process.HasExited, t.Describe());
 
@@ -155,6 +156,8 @@ public sealed class NetnsTrickTests
         Assert.Contains(wg.Process.Lines, l => l.Text.Contains("was deleted", StringComparison.Ordinal));
     }
 
+    private static void AssertReceived(PingResult ping, string context) => Assert.True(ping.AllReceived, $"{ping}\n{context}");
+
     /// <summary>
     /// Sets 34,736 on both moved interfaces and waits until each daemon has re-read it from the
     /// interface's new namespace (its verbose log says so): padding follows the MTU without a restart.
@@ -173,12 +176,12 @@ public sealed class NetnsTrickTests
     /// </summary>
     private async Task RunTestsAsync(NetnsTrick t, int mtu)
     {
-        Assert.True(t.Ping(2, NetnsTrick.Inner4(1)).AllReceived, t.Describe());
-        Assert.True(t.Ping(1, NetnsTrick.Inner4(2)).AllReceived, t.Describe());
-        Assert.True(t.Ping(2, NetnsTrick.Inner6(1)).AllReceived, t.Describe());
-        Assert.True(t.Ping(1, NetnsTrick.Inner6(2)).AllReceived, t.Describe());
-        Assert.True(t.Ping(2, NetnsTrick.Inner4(1), count: 3, size: mtu).AllReceived, $"{mtu}-byte ping 2->1\n{t.Describe()}");
-        Assert.True(t.Ping(1, NetnsTrick.Inner6(2), count: 3, size: mtu).AllReceived, $"{mtu}-byte ping6 1->2\n{t.Describe()}");
+        AssertReceived(t.Ping(2, NetnsTrick.Inner4(1), waitSec: 5), t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner4(2)), t.Describe());
+        AssertReceived(t.Ping(2, NetnsTrick.Inner6(1)), t.Describe());
+        AssertReceived(t.Ping(1, NetnsTrick.Inner6(2)), t.Describe());
+        AssertReceived(t.Ping(2, NetnsTrick.Inner4(1), count: 3, size: mtu), $"{mtu}-byte ping 2->1\n{t.Describe()}");
+        AssertReceived(t.Ping(1, NetnsTrick.Inner6(2), count: 3, size: mtu), $"{mtu}-byte ping6 1->2\n{t.Describe()}");
 
         await IperfAsync(t, server: 2, client: 1, NetnsTrick.Inner4(2), udp: false);
         await IperfAsync(t, server: 1, client: 2, NetnsTrick.Inner6(1), udp: false);
