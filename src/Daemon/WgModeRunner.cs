@@ -12,13 +12,14 @@ namespace Overlay.Daemon;
 /// The foreground run of subnetra-wg: open the interface and a random UDP port, write the real
 /// interface name to <c>WG_TUN_NAME_FILE</c> when set (wg-quick on macOS), serve the UAPI at
 /// <c>/var/run/wireguard/NAME.sock</c>, print the ready line, and run the loop until SIGTERM or
-/// SIGINT, until the interface is deleted, or until the socket file is removed (the exit
-/// conditions of the cross-platform spec, reference/wireguard.md §4.1). Then everything is
-/// closed, keys are zeroed and it exits 0.
+/// SIGINT, until the interface is deleted (in whichever network namespace it was moved to), or
+/// until the socket file is removed (the exit conditions of the cross-platform spec,
+/// reference/wireguard.md §4.1). Then everything is closed, keys are zeroed and it exits 0.
+/// While it runs, padding follows the interface's MTU, re-read on the same watch.
 /// </summary>
 public static class WgModeRunner
 {
-    /// <summary>How often the interface and the socket file are checked.</summary>
+    /// <summary>How often the interface (deleted? its MTU?) and the socket file are checked.</summary>
     private static readonly TimeSpan WatchInterval = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Null when <paramref name="name"/> can name the interface on this OS, else why not.</summary>
@@ -119,10 +120,13 @@ public static class WgModeRunner
         string why = "stopped";
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => { ctx.Cancel = true; why = "SIGTERM"; host.Stop(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => { ctx.Cancel = true; why = "SIGINT"; host.Stop(); });
+        // The interface is asked through the tun fd, never by name in this namespace: netns.sh moves
+        // it into another namespace (the netns trick) and it must keep working there.
         using var watch = new Timer(_ =>
         {
-            if (!ProcessDetach.InterfaceExists(host.TunName)) { why = $"interface {host.TunName} was deleted"; host.Stop(); }
+            if (!host.TunAttached) { why = $"interface {host.TunName} was deleted"; host.Stop(); }
             else if (!File.Exists(uapi.SocketPath)) { why = $"{uapi.SocketPath} was removed"; host.Stop(); }
+            else if (host.RefreshMtu() is > 0 and int mtu) log.Debug($"{host.TunName}: MTU {mtu}, padding follows it");
         }, null, WatchInterval, WatchInterval);
         int exit = DaemonCommand.ExitOk;
         try
@@ -136,7 +140,7 @@ public static class WgModeRunner
             {
                 host.Run();
             }
-            catch (IOException e) when (!ProcessDetach.InterfaceExists(host.TunName))
+            catch (IOException e) when (!host.TunAttached)
             {
                 // Reading a tun whose interface was deleted fails (EBADFD): that is a clean exit.
                 log.Debug($"tun: {e.Message}");

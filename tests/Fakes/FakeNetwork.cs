@@ -25,9 +25,11 @@ public sealed class FakeNetwork
     public long Delivered { get; private set; }
     public long Lost { get; private set; }
 
-    public FakeUdpPort Attach(string ipPort)
+    /// <param name="slots">Datagrams the port's inbox holds.</param>
+    /// <param name="slotSize">The largest datagram it holds; raise it (with fewer slots) for large-MTU tests.</param>
+    public FakeUdpPort Attach(string ipPort, int slots = 1024, int slotSize = 16 * 1024)
     {
-        var port = new FakeUdpPort(this, UdpEndpoint.From(IPEndPoint.Parse(ipPort)));
+        var port = new FakeUdpPort(this, UdpEndpoint.From(IPEndPoint.Parse(ipPort)), new PacketRing(slots, slotSize));
         _ports[port.Local] = port;
         return port;
     }
@@ -71,14 +73,15 @@ public sealed class FakeUdpPort : IUdpPort
 {
     private readonly FakeNetwork _network;
 
-    internal FakeUdpPort(FakeNetwork network, UdpEndpoint local)
+    internal FakeUdpPort(FakeNetwork network, UdpEndpoint local, PacketRing inbox)
     {
         _network = network;
         Local = local;
+        Inbox = inbox;
     }
 
     public UdpEndpoint Local { get; internal set; }
-    public PacketRing Inbox { get; } = new();
+    public PacketRing Inbox { get; }
     public int LocalPort => Local.Port;
     public long SendErrors { get; set; }
     public long ReceiveTruncated { get; private set; }

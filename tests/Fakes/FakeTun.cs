@@ -8,8 +8,16 @@ namespace Overlay.Tests.Fakes;
 /// </summary>
 public sealed class FakeTun : ITunPort
 {
-    public PacketRing Inbound { get; } = new();
-    public PacketRing Written { get; } = new();
+    /// <param name="slots">Packets each direction holds.</param>
+    /// <param name="slotSize">The largest packet; raise it (with fewer slots) for large-MTU tests.</param>
+    public FakeTun(int slots = 1024, int slotSize = 16 * 1024)
+    {
+        Inbound = new PacketRing(slots, slotSize);
+        Written = new PacketRing(slots, slotSize);
+    }
+
+    public PacketRing Inbound { get; }
+    public PacketRing Written { get; }
     public bool FailWrites { get; set; }
     public long ShortFramesDropped { get; set; }
 

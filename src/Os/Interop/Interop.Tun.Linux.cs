@@ -17,6 +17,8 @@ internal static class TunLinux
     public const string DevicePath = "/dev/net/tun";
     public const int IFNAMSIZ = 16;
     public const uint TUNSETIFF = 0x400454ca;   // _IOW('T', 202, int)
+    public const uint TUNGETIFF = 0x800454d2;   // _IOR('T', 210, unsigned int): the attached interface's name; EBADFD once it is deleted
+    public const uint TUNGETDEVNETNS = 0x54e3;  // _IO('T', 227), Linux 5.2: an fd of the namespace the interface is in now
     public const uint SIOCGIFMTU = 0x8921;
     public const uint SIOCSIFMTU = 0x8922;
     public const short IFF_TUN = 0x0001;

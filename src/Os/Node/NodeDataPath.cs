@@ -28,6 +28,12 @@ public sealed class NodeDataPath : IWireGuardOutput
     /// 16-byte header, up to 15 bytes of padding and the 16-byte tag.
     /// </summary>
     public const int MaxDatagram = Overlay.Protocol.Config.OverlayConfig.MaxTunMtu + FrameHeadroom + FrameTailroom;
+    /// <summary>
+    /// The largest inner packet subnetra-wg carries (<see cref="NodeSetup.MaxPacket"/>): its sealed
+    /// datagram, unpadded, still fits one UDP datagram over IPv4 (65,535 - 20 - 8 = 65,507 bytes =
+    /// 65,475 + 16-byte header + 16-byte tag). netns.sh's 34,736-byte MTU fits with room to spare.
+    /// </summary>
+    public const int MaxPlainPacket = 65_535 - 20 - 8 - FrameHeadroom - 16;
     /// <summary>Batches read per readable event before yielding to the other fds (fairness).</summary>
     public const int MaxBatchesPerTurn = 8;
 
@@ -44,6 +50,10 @@ public sealed class NodeDataPath : IWireGuardOutput
     private readonly DatagramBatch _rx;
     private readonly DatagramBatch[] _tx;
     private readonly byte[] _tunFrame;
+    private readonly int _maxPacket;
+    // subnetrad: its configured MTU. subnetra-wg: what the frames hold, not the current MTU, since
+    // right after `ip link set mtu` raises it the kernel hands over larger packets before the MTU is re-read.
+    private readonly int _tunPacketLimit;
     private readonly IRolePolicy _policy;
     private readonly bool _deliverInboundToTun;
     private int _currentSocket;
@@ -61,8 +71,17 @@ public sealed class NodeDataPath : IWireGuardOutput
     public TimeProvider Time { get; }
     public WireGuardEngine WireGuard => _wg;
     public ForwardingTable Table => _table;
-    /// <summary>The tunnel MTU; its one owner is the engine's options.</summary>
+    /// <summary>The tunnel MTU padding follows; its one owner is the engine (<see cref="SetMtu"/>).</summary>
     public int Mtu => _wg.Mtu;
+
+    /// <summary>The largest inner packet a frame holds (<see cref="NodeSetup.MaxPacket"/>); a larger one is dropped as oversized.</summary>
+    public int MaxPacket => _maxPacket;
+
+    /// <summary>
+    /// The interface's MTU changed (subnetra-wg re-reads it off the packet path): padding follows it
+    /// from the next packet on, as wireguard-go pads to the device's current MTU. Loop thread only.
+    /// </summary>
+    public void SetMtu(int mtu) => _wg.SetMtu(Math.Clamp(mtu, 1, _maxPacket));
     public IRolePolicy Policy => _policy;
 
     public NodeDataPath(NodeSetup setup, ITunPort tun, IUdpPort[] udp, TimeProvider time, IRolePolicy policy)
@@ -80,8 +99,13 @@ public sealed class NodeDataPath : IWireGuardOutput
         _localId = setup.LocalId;
         // Frames fit the largest datagram any node of the overlay may send (a peer's MTU can
         // exceed ours), not just our own MTU: a smaller frame would truncate and silently lose
-        // full-size packets from peers with a larger MTU (review finding).
-        int frameSize = FrameHeadroom + MaxDatagram;
+        // full-size packets from peers with a larger MTU (review finding). subnetra-wg's frames
+        // hold MaxPlainPacket (64 KiB each): the slabs are allocated, not written, so a frame
+        // only becomes resident as far as packets fill it (DatagramBatch).
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(setup.MaxPacket, MaxPlainPacket);
+        _maxPacket = setup.MaxPacket;
+        _tunPacketLimit = setup.FollowsInterfaceMtu ? setup.MaxPacket : setup.Mtu;
+        int frameSize = FrameHeadroom + setup.MaxPacket + FrameHeadroom + FrameTailroom;
         _rx = new DatagramBatch(BatchSize, frameSize, FrameHeadroom);
         _tx = new DatagramBatch[udp.Length];
         _txPeerSlot = new int[udp.Length][];
@@ -227,7 +251,7 @@ public sealed class NodeDataPath : IWireGuardOutput
         Counters.TunRxPackets++;
         Counters.TunRxBytes += length;
         ReadOnlySpan<byte> packet = frame.Slice(FrameHeadroom, length);
-        if (length > Mtu) { Counters.Drop(DropReason.Oversized); return; }
+        if (length > _tunPacketLimit) { Counters.Drop(DropReason.Oversized); return; }
         if (!InnerPacket.TryGetDestination(packet, out ReadOnlySpan<byte> dst)) { Counters.Drop(DropReason.NotIp); return; }
         RouteTarget route = _table.Lookup(dst);
         switch (route.Kind)

@@ -13,7 +13,7 @@ public sealed partial class NodeHost
     /// <paramref name="interfaceName"/> (macOS: "utun" lets the kernel pick), one dual-stack UDP
     /// socket on a random port (as wireguard-go before listen_port is set), no peers and an empty
     /// table; a <see cref="WgDevice"/> configured over the UAPI fills them in. The interface starts
-    /// at <paramref name="mtu"/>; raising it later (up to <see cref="OverlayConfig.MaxTunMtu"/>) needs no restart.
+    /// at <paramref name="mtu"/>; changing it later (packets up to <see cref="NodeDataPath.MaxPlainPacket"/>) needs no restart.
     /// </summary>
     public static NodeHost OpenPlain(string interfaceName, NodeLog log, int mtu = OverlayConfig.DefaultTunMtu, TimeProvider? time = null)
     {
@@ -33,10 +33,18 @@ public sealed partial class NodeHost
             Peers = [],
         };
         NodeSetup built = NodeSetupBuilder.Build(config);
-        // wg-quick sets the interface MTU after the daemon is up (ip link set mtu N): the data
-        // path accepts packets up to the largest MTU we support, so any MTU up to that works
-        // without a restart; the kernel never hands us more than the interface's MTU.
-        var setup = new NodeSetup { LocalId = built.LocalId, Mtu = OverlayConfig.MaxTunMtu, Table = built.Table, Peers = built.Peers };
+        // wg-quick and netns.sh set the interface MTU after the daemon is up (ip link set mtu N):
+        // the frames hold the largest packet one UDP datagram can carry, so any MTU up to that
+        // works without a restart, and padding follows the MTU the daemon re-reads (RefreshMtu).
+        var setup = new NodeSetup
+        {
+            LocalId = built.LocalId,
+            Mtu = mtu,
+            MaxPacket = NodeDataPath.MaxPlainPacket,
+            FollowsInterfaceMtu = true,
+            Table = built.Table,
+            Peers = built.Peers,
+        };
         TunDevice? tun = null;
         UdpSocket? socket = null;
         PollLoop? loop = null;

@@ -38,6 +38,7 @@ public sealed partial class NodeHost : IDisposable
         UdpPorts = Array.ConvertAll(sockets, s => s.LocalPort);
         StartedAt = DateTimeOffset.UtcNow;
         _monitor = new NodeMonitor(node, log);
+        _interfaceMtu = setup.Mtu;
     }
 
     /// <summary>Opens devices and sockets for a validated config. Throws with the failing call and the fix.</summary>
@@ -85,6 +86,28 @@ public sealed partial class NodeHost : IDisposable
 
     /// <summary>Thread-safe (signal handlers, control plane).</summary>
     public void Stop() => _loop.Stop();
+
+    /// <summary>
+    /// True while the tun's interface exists, wherever it lives (<see cref="TunDevice.IsAttached"/>):
+    /// subnetra-wg exits when it is deleted, not when it is moved into another namespace. Any thread.
+    /// </summary>
+    public bool TunAttached => _tun.IsAttached;
+
+    /// <summary>
+    /// Re-reads the interface's MTU (subnetra-wg, off the packet path, a few times a second) and,
+    /// when it changed, has the loop pad to it from then on and returns it; 0 when it did not change
+    /// or cannot be read (then nothing changes, as wireguard-go keeps its last MTU). Any thread.
+    /// </summary>
+    public int RefreshMtu()
+    {
+        int mtu = _tun.QueryMtu();
+        if (mtu <= 0 || mtu == Volatile.Read(ref _interfaceMtu)) return 0;
+        Volatile.Write(ref _interfaceMtu, mtu);
+        _loop.Post(() => Node.SetMtu(mtu));
+        return mtu;
+    }
+
+    private int _interfaceMtu;
 
     /// <summary>Runs an action on the loop thread (thread-safe); the data path never blocks on it.</summary>
     public void Post(Action action) => _loop.Post(action);

@@ -8,7 +8,19 @@ namespace Overlay.Os.Node;
 public sealed class NodeSetup
 {
     public required int LocalId { get; init; }
+    /// <summary>The tunnel MTU padding starts at.</summary>
     public required int Mtu { get; init; }
+    /// <summary>
+    /// The largest inner packet the frames hold: the JSON config's maximum MTU for subnetrad, whose
+    /// peers' MTUs are bounded by the same validation; <see cref="NodeDataPath.MaxPlainPacket"/> for
+    /// subnetra-wg, whose interface MTU anyone may raise with ip(8).
+    /// </summary>
+    public int MaxPacket { get; init; } = Overlay.Protocol.Config.OverlayConfig.MaxTunMtu;
+    /// <summary>
+    /// subnetra-wg: the MTU is the interface's, re-read while running (<see cref="NodeDataPath.SetMtu"/>),
+    /// so tun packets are bounded by <see cref="MaxPacket"/>, not by <see cref="Mtu"/>.
+    /// </summary>
+    public bool FollowsInterfaceMtu { get; init; }
     public required ForwardingTable Table { get; init; }
     public LocalIdentity? ExplicitIdentity { get; init; }
     public required IReadOnlyList<NodePeerSetup> Peers { get; init; }

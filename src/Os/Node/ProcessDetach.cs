@@ -41,7 +41,4 @@ public static class ProcessDetach
         fixed (byte* p = bytes) Libc.Write(readyFd, p, (nuint)bytes.Length);
         ProcessLibc.Close(readyFd);
     }
-
-    /// <summary>True while an interface of that name exists in this network namespace.</summary>
-    public static bool InterfaceExists(string name) => ProcessLibc.IfNameToIndex(name) != 0;
 }

@@ -204,14 +204,19 @@ public sealed partial class WgDevice
     {
         var byIndex = new WireGuardPeer?[_peers.Count];
         var routes = new List<Route>(_owner.Count);
+        var prefixes = new IReadOnlyList<IPNetwork>[_peers.Count];
         for (int i = 0; i < _peers.Count; i++)
         {
             WgPeerEntry p = _peers[i];
             byIndex[i] = p.Engine;
             var target = RouteTarget.ToPeer(i, (ushort)p.Engine.Id);
-            foreach (IPNetwork n in p.Allowed.Items) routes.Add(new Route(n, target));
-            _node.SetAllowedSources(p.Engine, new AllowedSources(p.Allowed.Items));
+            prefixes[i] = [.. p.Allowed.Items];
+            foreach (IPNetwork n in prefixes[i]) routes.Add(new Route(n, target));
         }
+        // A source is accepted from the peer its longest match belongs to, exactly as outbound
+        // routing picks the peer (cryptokey routing both ways; netns.sh's crypto-RP filter).
+        AllowedSources[] sources = AllowedSources.ByLongestMatch(prefixes);
+        for (int i = 0; i < _peers.Count; i++) _node.SetAllowedSources(_peers[i].Engine, sources[i]);
         _node.SetRouting(new ForwardingTable(routes), byIndex);
     }
 

@@ -157,7 +157,33 @@ public sealed partial class TunDevice : IDisposable, ITunPort
         }
     }
 
-    public void Dispose() => _fd.Dispose();
+    /// <summary>
+    /// True while the interface behind the fd exists, in whichever namespace it lives now. Linux
+    /// asks the fd (TUNGETIFF fails with EBADFD once the interface is deleted), so moving the
+    /// interface into another network namespace is not mistaken for a deletion, as a name lookup
+    /// in the daemon's own namespace would be; macOS has no network namespaces and asks by name.
+    /// Any thread; not for the packet path.
+    /// </summary>
+    public bool IsAttached => IsAttachedCore();
+
+    /// <summary>
+    /// The interface's MTU now, read where the interface lives (Linux: in the namespace the fd
+    /// reports with TUNGETDEVNETNS), or 0 when it cannot be read. Any thread; not for the packet path.
+    /// </summary>
+    public int QueryMtu() => QueryMtuCore();
+
+    private unsafe partial bool IsAttachedCore();
+
+    private unsafe partial int QueryMtuCore();
+
+    /// <summary>Closes what <see cref="QueryMtuCore"/> keeps open.</summary>
+    private partial void DisposeLink();
+
+    public void Dispose()
+    {
+        DisposeLink();
+        _fd.Dispose();
+    }
 
     private void CheckHeadroom(int frameLength, int headroom)
     {

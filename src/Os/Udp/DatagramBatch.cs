@@ -44,8 +44,10 @@ public sealed unsafe partial class DatagramBatch : IDisposable
         _localRefused = new bool[capacity];
 
         nuint slabBytes = (nuint)capacity * (nuint)frameSize;
+        // Not cleared: a frame is always written before it is read or sent (only its written length
+        // ever leaves), and untouched pages of a fresh allocation stay unbacked. subnetra-wg's 64 KiB
+        // frames (2 MiB a batch) so cost resident memory only as far as packets fill them.
         _slab = (byte*)NativeMemory.AlignedAlloc(slabBytes, 64);
-        NativeMemory.Clear(_slab, slabBytes);
         _names = (byte*)NativeMemory.AllocZeroed((nuint)capacity * NameStride);
         _iov = (Libc.IoVec*)NativeMemory.AllocZeroed((nuint)capacity, (nuint)sizeof(Libc.IoVec));
         for (int i = 0; i < capacity; i++)

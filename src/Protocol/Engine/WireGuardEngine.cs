@@ -27,6 +27,7 @@ public sealed partial class WireGuardEngine
     private readonly Counters _counters;
     private readonly IWireGuardOutput _output;
     private readonly WireGuardEngineOptions _options;
+    private int _mtu;
     private readonly List<LocalIdentity> _identities = new();
     private readonly IndexTable<WireGuardPeer> _indices;
     private readonly CookieChecker _cookieChecker;
@@ -55,6 +56,7 @@ public sealed partial class WireGuardEngine
         _counters = counters;
         _output = output;
         _options = options ?? WireGuardEngineOptions.Default;
+        _mtu = _options.Mtu;
         _frequency = time.TimestampFrequency;
         _rekeyAfterTime = Ticks(ProtocolTimes.RekeyAfterTime);
         _rejectAfterTime = Ticks(ProtocolTimes.RejectAfterTime);
@@ -77,8 +79,21 @@ public sealed partial class WireGuardEngine
     /// <summary>The settings the engine was built with.</summary>
     public WireGuardEngineOptions Options => _options;
 
-    /// <summary>Tunnel MTU used for padding (<see cref="WireGuardEngineOptions.Mtu"/>).</summary>
-    public int Mtu => _options.Mtu;
+    /// <summary>
+    /// Tunnel MTU used for padding: <see cref="WireGuardEngineOptions.Mtu"/> at construction, then
+    /// what <see cref="SetMtu"/> last set (subnetra-wg follows the interface's MTU, as wireguard-go).
+    /// </summary>
+    public int Mtu => _mtu;
+
+    /// <summary>
+    /// Pads to <paramref name="mtu"/> from the next packet on (the interface's MTU changed). Called
+    /// on the loop thread between packets; the caller reads the MTU, never per packet.
+    /// </summary>
+    public void SetMtu(int mtu)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mtu);
+        _mtu = mtu;
+    }
 
     /// <summary>Set by the node when handshake traffic is heavy: handshakes then need a valid mac2 (cookie).</summary>
     public bool UnderLoad { get; set; }

@@ -10,14 +10,44 @@ namespace Overlay.Protocol.Routing;
 /// </summary>
 public sealed class AllowedSources
 {
-    private readonly PrefixMap _map = new();
+    private readonly PrefixMap _map;
+    private readonly int _owner;
 
     public AllowedSources(IEnumerable<IPNetwork> prefixes)
     {
+        _map = new PrefixMap();
         var list = new List<IPNetwork>();
         foreach (var p in prefixes)
             if (_map.Add(p, 0)) list.Add(p);
         Prefixes = list;
+    }
+
+    private AllowedSources(PrefixMap everyPeer, int owner, IReadOnlyList<IPNetwork> prefixes)
+    {
+        _map = everyPeer;
+        _owner = owner;
+        Prefixes = prefixes;
+    }
+
+    /// <summary>
+    /// Plain WireGuard's check (wireguard-go: <c>allowedips.Lookup(src) == peer</c>), one instance
+    /// per owner over one shared map of every owner's prefixes: a source is accepted from the owner
+    /// its longest match belongs to. So a more specific prefix given to another peer takes that
+    /// address away from this one, although its own wider prefix still covers it (netns.sh's
+    /// crypto-RP filter). A prefix listed by two owners goes to the first.
+    /// </summary>
+    public static AllowedSources[] ByLongestMatch(IReadOnlyList<IReadOnlyList<IPNetwork>> prefixesByOwner)
+    {
+        var everyPeer = new PrefixMap();
+        var result = new AllowedSources[prefixesByOwner.Count];
+        for (int i = 0; i < prefixesByOwner.Count; i++)
+        {
+            var own = new List<IPNetwork>();
+            foreach (IPNetwork p in prefixesByOwner[i])
+                if (everyPeer.Add(p, i)) own.Add(p);
+            result[i] = new AllowedSources(everyPeer, i, own);
+        }
+        return result;
     }
 
     /// <summary>Built from <see cref="PeerConfig.EffectiveAllowedSources"/>.</summary>
@@ -25,6 +55,10 @@ public sealed class AllowedSources
 
     public IReadOnlyList<IPNetwork> Prefixes { get; }
 
-    /// <summary>True when the 4- or 16-byte source address lies in one of the prefixes.</summary>
-    public bool Contains(ReadOnlySpan<byte> source) => _map.Lookup(source) >= 0;
+    /// <summary>True when the 4- or 16-byte source address lies in one of the prefixes (with <see cref="ByLongestMatch"/>: when its longest match is the owner's).</summary>
+    public bool Contains(ReadOnlySpan<byte> source)
+    {
+        int owner = _map.Lookup(source);
+        return owner >= 0 && owner == _owner;
+    }
 }

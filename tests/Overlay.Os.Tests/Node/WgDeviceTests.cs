@@ -60,11 +60,17 @@ public sealed class WgDeviceTests
     private readonly FakeNetwork _net = new();
     private readonly List<Dev> _devs = [];
 
-    private Dev Add(string underlay)
+    /// <param name="large">Fakes that hold 64 KiB packets (fewer of them), for large-MTU tests.</param>
+    private Dev Add(string underlay, bool large = false)
     {
-        var tun = new FakeTun();
-        FakeUdpPort udp = _net.Attach(underlay);
-        var setup = new NodeSetup { LocalId = 1, Mtu = 1420, Table = ForwardingTable.Empty, Peers = [] };
+        var tun = large ? new FakeTun(64, 64 * 1024) : new FakeTun();
+        FakeUdpPort udp = large ? _net.Attach(underlay, 64, 64 * 1024) : _net.Attach(underlay);
+        // As NodeHost.OpenPlain: padding starts at 1420, frames hold the largest plain packet.
+        var setup = new NodeSetup
+        {
+            LocalId = 1, Mtu = 1420, MaxPacket = NodeDataPath.MaxPlainPacket, FollowsInterfaceMtu = true,
+            Table = ForwardingTable.Empty, Peers = [],
+        };
         var path = new NodeDataPath(setup, tun, [udp], _time, new PlainWgPolicy());
         var ports = new FakePorts(_net, udp);
         LocalIdentity id = LocalIdentity.Generate();
@@ -101,9 +107,9 @@ public sealed class WgDeviceTests
     private static byte[] Packet(string src, string dst, string text) => IpPackets.Udp4(src, dst, Encoding.ASCII.GetBytes(text));
 
     /// <summary>A at 198.18.0.1 (inner .10.1), B at 198.18.0.2 (inner .10.2), each the other's peer.</summary>
-    private (Dev A, Dev B) Pair()
+    private (Dev A, Dev B) Pair(bool large = false)
     {
-        Dev a = Add("198.18.0.1:51820"), b = Add("198.18.0.2:51820");
+        Dev a = Add("198.18.0.1:51820", large), b = Add("198.18.0.2:51820", large);
         Assert.Equal(0, a.Set($"public_key={b.PublicHex}", "endpoint=198.18.0.2:51820", "allowed_ip=198.18.10.2/32"));
         Assert.Equal(0, b.Set($"public_key={a.PublicHex}", "endpoint=198.18.0.1:51820", "allowed_ip=198.18.10.1/32"));
         return (a, b);
@@ -123,6 +129,75 @@ public sealed class WgDeviceTests
         Assert.NotEmpty(a.Path.WireGuard.Peers);
         Assert.All(a.Path.WireGuard.Peers, p => Assert.False(p.SendsLinkHints));
         Assert.All(b.Path.WireGuard.Peers, p => Assert.False(p.SendsLinkHints));
+    }
+
+    /// <summary>netns.sh's big MTU: a 34,736-byte inner packet (one UDP datagram of 34,784 bytes) passes whole both ways.</summary>
+    [Fact]
+    public void LargePacket_34736Bytes_PassesBothWaysAndAllocatesNothingPerPacket()
+    {
+        (Dev a, Dev b) = Pair(large: true);
+        a.Path.SetMtu(34736);
+        b.Path.SetMtu(34736);
+        byte[] there = IpPackets.Udp4("198.18.10.1", "198.18.10.2", new byte[34736 - 28]);
+        byte[] back = IpPackets.Udp4("198.18.10.2", "198.18.10.1", new byte[34736 - 28]);
+        Assert.Equal(34736, there.Length);
+        a.Tun.Inject(there);
+        Pump();
+        b.Tun.Inject(back);
+        Pump();
+        Assert.Equal(there, b.Tun.Written.DequeueCopy());
+        Assert.Equal(back, a.Tun.Written.DequeueCopy());
+
+        void Round()
+        {
+            for (int i = 0; i < 4; i++) a.Tun.Inject(there);
+            Pump();
+            b.Tun.Written.Clear();
+        }
+        long allocated = AllocationProbe.SteadyStateBytes(Round, warmUp: 20, rounds: 250, out int windows);
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(0, b.Path.Counters.Dropped(DropReason.Oversized));
+        Assert.True(windows > 0);
+    }
+
+    /// <summary>A packet larger than any UDP datagram can carry sealed is dropped as oversized, not truncated.</summary>
+    [Fact]
+    public void TunPacket_LargerThanMaxPlainPacket_DroppedAsOversized()
+    {
+        (Dev a, _) = Pair(large: true);
+        a.Tun.Inject(IpPackets.Udp4("198.18.10.1", "198.18.10.2", new byte[NodeDataPath.MaxPlainPacket + 1 - 28]));
+        Pump();
+        Assert.Equal(1, a.Path.Counters.Dropped(DropReason.Oversized));
+    }
+
+    /// <summary>
+    /// Padding follows the interface's MTU (wireguard-go pads to the device's current MTU): a
+    /// 1,421-byte packet is padded to 1,436 (its last 1-byte unit past a 1,420 MTU, to 16) at 1,420,
+    /// and to 1,424 once the MTU is 34,736; the datagram is 32 bytes more (header and tag).
+    /// </summary>
+    [Fact]
+    public void SetMtu_InterfaceMtuRaised_PaddingFollowsIt()
+    {
+        (Dev a, Dev b) = Pair();
+        a.Tun.Inject(Packet("198.18.10.1", "198.18.10.2", "handshake first"));
+        Pump();
+        byte[] packet = IpPackets.Udp4("198.18.10.1", "198.18.10.2", new byte[1421 - 28]);
+
+        long before = a.Path.Counters.UdpTxBytes;
+        a.Tun.Inject(packet);
+        Pump();
+        long at1420 = a.Path.Counters.UdpTxBytes - before;
+        a.Path.SetMtu(34736);
+        before = a.Path.Counters.UdpTxBytes;
+        a.Tun.Inject(packet);
+        Pump();
+        long at34736 = a.Path.Counters.UdpTxBytes - before;
+
+        Assert.Equal(1436 + 32, at1420);
+        Assert.Equal(1424 + 32, at34736);
+        Assert.Equal(34736, a.Path.Mtu);
+        Assert.Equal(3, b.Tun.Written.Count);
     }
 
     [Fact]

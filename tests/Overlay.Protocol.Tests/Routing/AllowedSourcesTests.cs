@@ -21,6 +21,24 @@ public class AllowedSourcesTests
         Assert.Equal(expected, a.Contains(A(src)));
     }
 
+    /// <summary>netns.sh's crypto-RP filter: peer 0 allows the /24, peer 1 the more specific /32 inside it.</summary>
+    [Theory]
+    [InlineData("198.19.241.2", false, true)]
+    [InlineData("198.19.241.3", true, false)]
+    [InlineData("2001:2:0:241::2", false, true)]
+    [InlineData("2001:2:0:241::3", true, false)]
+    [InlineData("198.18.0.1", false, false)]
+    public void ByLongestMatch_MoreSpecificPrefixOnAnotherPeer_SourceBelongsToThatPeerOnly(string src, bool first, bool second)
+    {
+        AllowedSources[] s = AllowedSources.ByLongestMatch([
+            [IPNetwork.Parse("198.19.241.0/24"), IPNetwork.Parse("2001:2:0:241::/112")],
+            [IPNetwork.Parse("198.19.241.2/32"), IPNetwork.Parse("2001:2:0:241::2/128")],
+        ]);
+        Assert.Equal(first, s[0].Contains(A(src)));
+        Assert.Equal(second, s[1].Contains(A(src)));
+        Assert.Equal(2, s[1].Prefixes.Count);
+    }
+
     [Fact]
     public void Contains_BadLength_False() => Assert.False(new AllowedSources([IPNetwork.Parse("0.0.0.0/0")]).Contains(new byte[3]));
 
