@@ -73,7 +73,7 @@ public sealed partial class WgDevice
         _node.WireGuard.SetExplicitIdentity(_hasKey ? _identity : null);
         // The static-static DH of every peer depends on our key, and its sessions were keyed
         // with the old one: re-create each peer under the new identity (wireguard-go expires
-        // the peers' keypairs on a key change; counters restart here).
+        // the peers' keypairs on a key change). Counters and the last handshake carry over, as there.
         foreach (WgPeerEntry p in _peers.ToArray())
         {
             if (_hasKey && p.PublicKey.AsSpan().SequenceEqual(_identity.PublicKey))
@@ -117,6 +117,7 @@ public sealed partial class WgDevice
             PersistentKeepaliveSeconds = keepalive,
             AllowedSources = allowed,
         });
+        WireGuardEngine.CarryOverStats(running, peer);
         Zero(psk);
         return peer;
     }
@@ -228,10 +229,7 @@ public sealed partial class WgDevice
         var peers = new List<UapiPeer>(_peers.Count);
         foreach (WgPeerEntry e in _peers)
         {
-            var allowed = new string[e.Allowed.Count];
-            int i = 0;
-            foreach (IPNetwork n in e.Allowed.Items) allowed[i++] = n.ToString();
-            peers.Add(UapiPeer.From(e.Engine, e.PublicKey.ToArray(), allowed));
+            peers.Add(UapiPeer.From(e.Engine, e.PublicKey.ToArray(), e.Allowed.ToArray()));
         }
         byte[]? sk = null;
         if (_hasKey)
