@@ -200,7 +200,7 @@ public sealed partial class WgDevice
         return 0;
     }
 
-    /// <summary>Rebuilds the table (every allowed IP -> its owner) and each peer's source check, then swaps them in.</summary>
+    /// <summary>Rebuilds the table (every allowed IP -> its owner) and the source check of each peer whose allowed IPs changed, then swaps them in.</summary>
     private void InstallRouting()
     {
         var byIndex = new WireGuardPeer?[_peers.Count];
@@ -211,7 +211,9 @@ public sealed partial class WgDevice
             byIndex[i] = p.Engine;
             var target = RouteTarget.ToPeer(i, (ushort)p.Engine.Id);
             foreach (IPNetwork n in p.Allowed.Items) routes.Add(new Route(n, target));
+            if (p.SourcesVersion == p.Allowed.Version) continue;
             _node.SetAllowedSources(p.Engine, new AllowedSources(p.Allowed.Items));
+            p.SourcesVersion = p.Allowed.Version;
         }
         _node.SetRouting(new ForwardingTable(routes), byIndex);
     }

@@ -78,6 +78,10 @@ public sealed partial class WgDevice
         public WireGuardPeer Engine { get; set; } = engine;
         // Insertion-ordered set: get lists prefixes the way they were configured.
         public OrderedPrefixSet Allowed { get; } = new();
+
+        // Allowed.Version when this peer's inbound source check was last built (-1: never), so a set
+        // touching one peer does not rebuild every other peer's check.
+        public long SourcesVersion { get; set; } = -1;
     }
 
     private sealed class OrderedPrefixSet
@@ -87,10 +91,14 @@ public sealed partial class WgDevice
 
         public int Count => _index.Count;
 
+        /// <summary>Counts changes, so a reader can tell whether the set moved since it last looked.</summary>
+        public long Version { get; private set; }
+
         public bool Add(IPNetwork p)
         {
             if (_index.ContainsKey(p)) return false;
             _index.Add(p, _order.AddLast(p));
+            Version++;
             return true;
         }
 
@@ -98,13 +106,16 @@ public sealed partial class WgDevice
         {
             if (!_index.Remove(p, out LinkedListNode<IPNetwork>? node)) return false;
             _order.Remove(node);
+            Version++;
             return true;
         }
 
         public void Clear()
         {
+            if (_index.Count == 0) return;
             _index.Clear();
             _order.Clear();
+            Version++;
         }
 
         public IEnumerable<IPNetwork> Items => _order;
