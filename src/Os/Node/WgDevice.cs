@@ -61,6 +61,15 @@ public sealed partial class WgDevice
 
     public int AllowedIpCount => _owner.Count;
 
+    /// <summary>The engine peers in creation order (status; loop thread).</summary>
+    public IEnumerable<WireGuardPeer> EnginePeers
+    {
+        get
+        {
+            foreach (WgPeerEntry p in _peers) yield return p.Engine;
+        }
+    }
+
     /// <summary>The public keys in creation order (tests, logs).</summary>
     public IEnumerable<byte[]> PeerKeys => _peers.Select(p => p.PublicKey);
 
