@@ -32,6 +32,36 @@ public static class DaemonCall
         HelpName = "PATH",
     };
 
+    /// <summary>
+    /// <c>--interface NAME</c> (status, metrics): a subnetra-wg interface's own control socket,
+    /// <see cref="ControlPaths.ForInterface"/> (issue 15), instead of subnetrad's.
+    /// </summary>
+    public static Option<string?> InterfaceOption()
+    {
+        var option = new Option<string?>("--interface")
+        {
+            Description = $"Ask the subnetra-wg interface NAME (its socket is {ControlPaths.WgDirectory}/NAME.sock) instead of subnetrad",
+            HelpName = "NAME",
+        };
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } name && (name.Length is 0 or > 15 || name.Contains('/') || name is "." or ".."))
+                r.AddError($"--interface: '{name}' is not an interface name (1..15 characters, no '/')");
+        });
+        return option;
+    }
+
+    /// <summary>Adds the check that --socket and --interface are not both given (they name the socket two ways).</summary>
+    public static void ExclusiveSocketOptions(Command command, Option<string?> socket, Option<string?> iface) =>
+        command.Validators.Add(r =>
+        {
+            if (r.GetResult(socket) is not null && r.GetResult(iface) is not null) r.AddError("--socket and --interface both name the control socket; give one");
+        });
+
+    /// <summary>--interface's socket when given, else <see cref="SocketPath(ParseResult, Option{string?})"/>.</summary>
+    public static string SocketPath(ParseResult parse, Option<string?> socket, Option<string?> iface) =>
+        parse.GetValue(iface) is { Length: > 0 } name ? ControlPaths.ForInterface(name) : SocketPath(parse, socket);
+
     /// <summary>--socket when given, else $SUBNETRA_SOCK, else the OS default.</summary>
     public static string SocketPath(ParseResult parse, Option<string?> socket) =>
         parse.GetValue(socket) is { Length: > 0 } given ? given : ControlPaths.Resolve();

@@ -4,7 +4,7 @@ using Overlay.Protocol.Control;
 namespace Overlay.Cli;
 
 /// <summary>
-/// <c>subnetra metrics [--socket PATH]</c>: asks the daemon for <c>status</c> over the control
+/// <c>subnetra metrics [--socket PATH | --interface NAME]</c>: asks the daemon for <c>status</c> over the control
 /// socket and prints it as Prometheus text (<see cref="PrometheusText"/>, docs/metrics.md).
 /// Built on the status reply rather than a daemon-side command so any daemon that answers
 /// <c>status</c> can be scraped and the control protocol stays small.
@@ -17,11 +17,13 @@ public static class MetricsCommand
     public static Command Create()
     {
         var socket = DaemonCall.SocketOption();
-        var command = new Command("metrics", "Print the running daemon's counters and per-peer state as Prometheus text (subnetra_up 0 and exit 1 when it does not answer)") { socket };
+        var iface = DaemonCall.InterfaceOption();
+        var command = new Command("metrics", "Print the running daemon's counters and per-peer state as Prometheus text (subnetra_up 0 and exit 1 when it does not answer); with --interface, a subnetra-wg interface's") { socket, iface };
+        DaemonCall.ExclusiveSocketOptions(command, socket, iface);
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {
             InvocationConfiguration io = parse.InvocationConfiguration;
-            return RunAsync(DaemonCall.SocketPath(parse, socket), io.Output, io.Error, ct);
+            return RunAsync(DaemonCall.SocketPath(parse, socket, iface), io.Output, io.Error, ct);
         });
         return command;
     }

@@ -7,7 +7,7 @@ using Overlay.Protocol.Control;
 namespace Overlay.Cli;
 
 /// <summary>
-/// <c>subnetra status [--json] [--watch [--interval S]] [--socket PATH]</c>: asks a running daemon for its status over
+/// <c>subnetra status [--json] [--watch [--interval S]] [--socket PATH | --interface NAME]</c>: asks a running daemon for its status over
 /// the control socket (DESIGN.md §7) and prints it for people, or as the daemon's JSON
 /// (schema in docs/status.md). Exit 0 on success; 1 when the daemon is not running, does
 /// not answer, refuses, or replies with an error.
@@ -32,14 +32,16 @@ public static class StatusCommand
         };
         var interval = CliOptions.Seconds("--interval", DefaultWatchSeconds, 0.1, 3600, "seconds between redraws with --watch");
         var socket = DaemonCall.SocketOption();
-        var command = new Command("status", "Show the running daemon's identity, interface, peers (with their overlay addresses), traffic and drops") { json, watch, interval, socket };
+        var iface = DaemonCall.InterfaceOption();
+        var command = new Command("status", "Show the running daemon's identity, interface, peers (with their overlay addresses), traffic and drops; with --interface, those of a subnetra-wg interface") { json, watch, interval, socket, iface };
+        DaemonCall.ExclusiveSocketOptions(command, socket, iface);
         command.Validators.Add(r =>
         {
             if (r.GetResult(interval) is { Implicit: false } && !r.GetValue(watch)) r.AddError("--interval needs --watch (it sets the redraw period)");
         });
         command.SetAction((ParseResult parse, CancellationToken ct) =>
         {
-            string path = DaemonCall.SocketPath(parse, socket);
+            string path = DaemonCall.SocketPath(parse, socket, iface);
             InvocationConfiguration io = parse.InvocationConfiguration;
             return parse.GetValue(watch)
                 ? WatchAsync(path, parse.GetValue(json), TimeSpan.FromSeconds(parse.GetValue(interval)), io.Output, io.Error, ct)
@@ -138,7 +140,9 @@ public static class StatusCommand
     public static void RenderHuman(StatusSnapshot s, TextWriter w, DateTimeOffset now)
     {
         string ports = s.UdpPorts.Count == 0 ? "-" : string.Join(",", s.UdpPorts);
-        w.WriteLine($"subnetrad {s.Version}  role={s.Role}  local_id={s.LocalId}  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}");
+        w.WriteLine(s.Role == "wg"
+            ? $"subnetra-wg {s.Version}  role=wg  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}"
+            : $"subnetrad {s.Version}  role={s.Role}  local_id={s.LocalId}  tun={s.Tun}  udp={ports}  uptime={FormatDuration(s.UptimeSeconds)}");
         w.WriteLine($"interface {s.Tun}  socket {s.Socket}");
         if (s.NetworkPlan is { } plan) w.WriteLine(PlanLine(s.Tun, plan));
         w.WriteLine();

@@ -2,6 +2,7 @@
 #pragma warning disable CA1416
 
 using System.Runtime.InteropServices;
+using Overlay.Os.Control;
 using Overlay.Os.Node;
 using Overlay.Os.Uapi;
 using Overlay.Protocol.Crypto;
@@ -11,11 +12,12 @@ namespace Overlay.Daemon;
 /// <summary>
 /// The foreground run of subnetra-wg: open the interface and a random UDP port, write the real
 /// interface name to <c>WG_TUN_NAME_FILE</c> when set (wg-quick on macOS), serve the UAPI at
-/// <c>/var/run/wireguard/NAME.sock</c>, print the ready line, and run the loop until SIGTERM or
-/// SIGINT, until the interface is deleted (in whichever network namespace it was moved to), or
-/// until the socket file is removed (the exit conditions of the cross-platform spec,
-/// reference/wireguard.md §4.1). Then everything is closed, keys are zeroed and it exits 0.
-/// While it runs, padding follows the interface's MTU, re-read on the same watch.
+/// <c>/var/run/wireguard/NAME.sock</c> and status at <see cref="ControlPaths.ForInterface"/>, print
+/// the ready line, and run the loop until SIGTERM or SIGINT, until the interface is deleted (in
+/// whichever network namespace it was moved to), or until the socket file is removed (the exit
+/// conditions of the cross-platform spec, reference/wireguard.md §4.1). Then everything is closed,
+/// keys are zeroed and it exits 0. While it runs, padding follows the interface's MTU, re-read on
+/// the same watch.
 /// </summary>
 public static class WgModeRunner
 {
@@ -111,7 +113,29 @@ public static class WgModeRunner
                 stderr.WriteLine($"{WgModeCommand.ProgramName}: {e.Message}");
                 return DaemonCommand.ExitFailure;
             }
-            return Serve(host, uapi, log, readyFd, stdout);
+            ControlServer control;
+            try
+            {
+                // subnetra status / metrics --interface NAME (issue 15): status only; policy, save and
+                // reload answer that wg(8) configures this interface.
+                string controlPath = ControlPaths.ForInterface(host.TunName);
+                var handler = new NodeControl(host, DaemonCommand.Version, controlPath);
+                control = ControlServer.Start(controlPath, handler.HandleAsync, new ControlServerOptions { Log = m => log.Warn($"control: {m}") });
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                uapi.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                stderr.WriteLine($"{WgModeCommand.ProgramName}: {e.Message} (control socket for subnetra status)");
+                return DaemonCommand.ExitFailure;
+            }
+            try
+            {
+                return Serve(host, uapi, log, readyFd, stdout);
+            }
+            finally
+            {
+                control.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
         }
     }
 

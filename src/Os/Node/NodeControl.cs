@@ -40,6 +40,8 @@ public sealed class NodeControl
 
     public async ValueTask<ControlResponse> HandleAsync(ControlRequest request, CancellationToken ct)
     {
+        if (_host.WgDevice is not null && request.Command != ControlCommands.Status)
+            return ControlResponse.Failure(NotForWg(request.Command, _host.TunName));
         switch (request.Command)
         {
             case ControlCommands.Reload:
@@ -220,11 +222,30 @@ public sealed class NodeControl
         foreach (NodePeerSetup p in setup.Peers) p.Local.ZeroKeys();
     }
 
+    /// <summary>
+    /// Why a command other than status (which metrics reads too) does not apply to a subnetra-wg
+    /// interface: it has no JSON config, no policy and no state file; wg(8) is its configuration tool.
+    /// </summary>
+    public static string NotForWg(string command, string interfaceName) =>
+        $"'{command}' does not apply to {interfaceName}: it is a subnetra-wg interface, configured with wg(8) only " +
+        $"(no JSON config, policy rules or state file); use 'wg set {interfaceName} ...' or 'wg syncconf {interfaceName} FILE' to change it " +
+        $"and 'wg showconf {interfaceName}' to save it";
+
     /// <summary>Builds the status snapshot; call on the loop thread.</summary>
     public StatusSnapshot Snapshot(DateTimeOffset now)
     {
         NodeDataPath node = _host.Node;
         var peers = new List<PeerStatus>();
+        if (_host.WgDevice is { } wg)
+        {
+            // subnetra-wg: the peers wg(8) configured, in the order they were added, named by public key.
+            foreach (WireGuardPeer p in wg.EnginePeers)
+            {
+                var allowed = node.StateOf(p).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
+                peers.Add(PeerStatus.Create(p.Id, p.Name, p.Endpoint.IsNone ? null : p.Endpoint.ToString(),
+                    p.LastHandshake, p.RxBytes, p.TxBytes, allowed, now, null, null));
+            }
+        }
         // In config order, also after a reload added or replaced peers.
         foreach (WireGuardPeer? p in _host.Configurator.Config.Peers.Select(c => node.PeerById(c.Id)))
         {
@@ -239,7 +260,7 @@ public sealed class NodeControl
         {
             Version = _version,
             Role = node.Policy.Role,
-            LocalId = _host.Config.LocalId,
+            LocalId = _host.WgDevice is null ? _host.Config.LocalId : 0,   // subnetra-wg has no overlay id
             Tun = _host.TunName,
             NetworkPlan = _plan,
             UdpPorts = _host.UdpPorts,

@@ -24,7 +24,11 @@ public sealed partial class NodeHost : IDisposable
     /// <summary>Live policy and reload; use on the loop thread only (<see cref="Post"/>).</summary>
     public NodeConfigurator Configurator { get; }
     public string TunName => _tun.Name;
-    public IReadOnlyList<int> UdpPorts { get; }
+    /// <summary>
+    /// The bound ports now: a subnetra-wg <c>listen_port</c> set rebinds the socket (on the loop), and
+    /// status must show the new port, not the random one the interface started with.
+    /// </summary>
+    public IReadOnlyList<int> UdpPorts => Array.ConvertAll(_sockets, s => s.LocalPort);
     public DateTimeOffset StartedAt { get; }
 
     private NodeHost(OverlayConfig config, NodeSetup setup, TunDevice tun, UdpSocket[] sockets, PollLoop loop, NodeDataPath node, NodeLog log)
@@ -35,7 +39,6 @@ public sealed partial class NodeHost : IDisposable
         _sockets = sockets;
         _loop = loop;
         Node = node;
-        UdpPorts = Array.ConvertAll(sockets, s => s.LocalPort);
         StartedAt = DateTimeOffset.UtcNow;
         _monitor = new NodeMonitor(node, log);
         _interfaceMtu = setup.Mtu;

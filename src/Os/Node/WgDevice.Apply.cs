@@ -73,7 +73,7 @@ public sealed partial class WgDevice
         _node.WireGuard.SetExplicitIdentity(_hasKey ? _identity : null);
         // The static-static DH of every peer depends on our key, and its sessions were keyed
         // with the old one: re-create each peer under the new identity (wireguard-go expires
-        // the peers' keypairs on a key change; counters restart here).
+        // the peers' keypairs on a key change). Counters and the last handshake carry over, as there.
         foreach (WgPeerEntry p in _peers.ToArray())
         {
             if (_hasKey && p.PublicKey.AsSpan().SequenceEqual(_identity.PublicKey))
@@ -117,6 +117,7 @@ public sealed partial class WgDevice
             PersistentKeepaliveSeconds = keepalive,
             AllowedSources = allowed,
         });
+        WireGuardEngine.CarryOverStats(running, peer);
         Zero(psk);
         return peer;
     }
@@ -175,6 +176,7 @@ public sealed partial class WgDevice
         });
         var entry = new WgPeerEntry(publicKey, peer);
         _peers.Add(entry);
+        _membership++;
         _byKey.Add(key, entry);
         return entry;
     }
@@ -184,6 +186,7 @@ public sealed partial class WgDevice
         foreach (IPNetwork n in entry.Allowed.Items) _owner.Remove(n);
         entry.Allowed.Clear();
         _peers.Remove(entry);
+        _membership++;
         _byKey.Remove(Hex(entry.PublicKey));
         _node.RemovePeer(entry.Engine);
     }
@@ -199,24 +202,40 @@ public sealed partial class WgDevice
         return 0;
     }
 
-    /// <summary>Rebuilds the table (every allowed IP -> its owner) and each peer's source check, then swaps them in.</summary>
+    /// <summary>
+    /// Rebuilds the table (every allowed IP -> its owner) and, when any peer's allowed IPs, engine or
+    /// the peer list changed since the last build, every peer's source check; then swaps them in.
+    /// </summary>
     private void InstallRouting()
     {
         var byIndex = new WireGuardPeer?[_peers.Count];
         var routes = new List<Route>(_owner.Count);
-        var prefixes = new IReadOnlyList<IPNetwork>[_peers.Count];
+        bool sourcesStale = _sourcesMembership != _membership;
         for (int i = 0; i < _peers.Count; i++)
         {
             WgPeerEntry p = _peers[i];
             byIndex[i] = p.Engine;
             var target = RouteTarget.ToPeer(i, (ushort)p.Engine.Id);
-            prefixes[i] = [.. p.Allowed.Items];
-            foreach (IPNetwork n in prefixes[i]) routes.Add(new Route(n, target));
+            foreach (IPNetwork n in p.Allowed.Items) routes.Add(new Route(n, target));
+            sourcesStale |= p.SourcesVersion != p.Allowed.Version || !ReferenceEquals(p.SourcesEngine, p.Engine);
         }
-        // A source is accepted from the peer its longest match belongs to, exactly as outbound
-        // routing picks the peer (cryptokey routing both ways; netns.sh's crypto-RP filter).
-        AllowedSources[] sources = AllowedSources.ByLongestMatch(prefixes);
-        for (int i = 0; i < _peers.Count; i++) _node.SetAllowedSources(_peers[i].Engine, sources[i]);
+        if (sourcesStale)
+        {
+            // A source is accepted from the peer its longest match belongs to, exactly as outbound
+            // routing picks the peer (cryptokey routing both ways; netns.sh's crypto-RP filter). So
+            // one peer's change can move another's sources: all are rebuilt together.
+            var prefixes = new IReadOnlyList<IPNetwork>[_peers.Count];
+            for (int i = 0; i < _peers.Count; i++) prefixes[i] = _peers[i].Allowed.ToArray();
+            AllowedSources[] sources = AllowedSources.ByLongestMatch(prefixes);
+            for (int i = 0; i < _peers.Count; i++)
+            {
+                WgPeerEntry p = _peers[i];
+                _node.SetAllowedSources(p.Engine, sources[i]);
+                p.SourcesVersion = p.Allowed.Version;
+                p.SourcesEngine = p.Engine;
+            }
+            _sourcesMembership = _membership;
+        }
         _node.SetRouting(new ForwardingTable(routes), byIndex);
     }
 
@@ -233,10 +252,7 @@ public sealed partial class WgDevice
         var peers = new List<UapiPeer>(_peers.Count);
         foreach (WgPeerEntry e in _peers)
         {
-            var allowed = new string[e.Allowed.Count];
-            int i = 0;
-            foreach (IPNetwork n in e.Allowed.Items) allowed[i++] = n.ToString();
-            peers.Add(UapiPeer.From(e.Engine, e.PublicKey.ToArray(), allowed));
+            peers.Add(UapiPeer.From(e.Engine, e.PublicKey.ToArray(), e.Allowed.ToArray()));
         }
         byte[]? sk = null;
         if (_hasKey)

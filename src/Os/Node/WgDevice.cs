@@ -34,6 +34,9 @@ public sealed partial class WgDevice
     private readonly NodeDataPath _node;
     private readonly IWgHostPorts _ports;
     private readonly List<WgPeerEntry> _peers = [];
+    // Counts peers added and removed; the source checks were built at _sourcesMembership.
+    private long _membership;
+    private long _sourcesMembership = -1;
     private readonly Dictionary<string, WgPeerEntry> _byKey = new(StringComparer.Ordinal);
     private readonly Dictionary<IPNetwork, WgPeerEntry> _owner = [];
     private LocalIdentity _identity;
@@ -61,6 +64,15 @@ public sealed partial class WgDevice
 
     public int AllowedIpCount => _owner.Count;
 
+    /// <summary>The engine peers in creation order (status; loop thread).</summary>
+    public IEnumerable<WireGuardPeer> EnginePeers
+    {
+        get
+        {
+            foreach (WgPeerEntry p in _peers) yield return p.Engine;
+        }
+    }
+
     /// <summary>The public keys in creation order (tests, logs).</summary>
     public IEnumerable<byte[]> PeerKeys => _peers.Select(p => p.PublicKey);
 
@@ -78,6 +90,11 @@ public sealed partial class WgDevice
         public WireGuardPeer Engine { get; set; } = engine;
         // Insertion-ordered set: get lists prefixes the way they were configured.
         public OrderedPrefixSet Allowed { get; } = new();
+
+        // Allowed.Version and the engine when the source checks were last built (-1: never), so a
+        // set that changes no allowed IPs, peer or key rebuilds no check.
+        public long SourcesVersion { get; set; } = -1;
+        public WireGuardPeer? SourcesEngine { get; set; }
     }
 
     private sealed class OrderedPrefixSet
@@ -87,10 +104,14 @@ public sealed partial class WgDevice
 
         public int Count => _index.Count;
 
+        /// <summary>Counts changes, so a reader can tell whether the set moved since it last looked.</summary>
+        public long Version { get; private set; }
+
         public bool Add(IPNetwork p)
         {
             if (_index.ContainsKey(p)) return false;
             _index.Add(p, _order.AddLast(p));
+            Version++;
             return true;
         }
 
@@ -98,13 +119,16 @@ public sealed partial class WgDevice
         {
             if (!_index.Remove(p, out LinkedListNode<IPNetwork>? node)) return false;
             _order.Remove(node);
+            Version++;
             return true;
         }
 
         public void Clear()
         {
+            if (_index.Count == 0) return;
             _index.Clear();
             _order.Clear();
+            Version++;
         }
 
         public IEnumerable<IPNetwork> Items => _order;

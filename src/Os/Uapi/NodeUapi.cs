@@ -53,8 +53,8 @@ public sealed class NodeUapi
         {
             if (single is null) single = p.Local;
             else if (!ReferenceEquals(single, p.Local)) several = true;
-            var allowed = node.StateOf(p).AllowedSources.Prefixes.Select(n => n.ToString()).ToArray();
-            peers.Add(UapiPeer.From(p, p.RemoteStatic.ToArray(), allowed));
+            // AllowedSources is immutable (replaced whole on reload): the reply can format it off the loop.
+            peers.Add(UapiPeer.From(p, p.RemoteStatic.ToArray(), node.StateOf(p).AllowedSources.Prefixes));
         }
         byte[]? privateKey = null;
         if (single is not null && !several)

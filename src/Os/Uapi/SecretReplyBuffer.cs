@@ -6,9 +6,9 @@ using System.Text;
 namespace Overlay.Os.Uapi;
 
 /// <summary>
-/// An ASCII reply built in a byte array rented from <see cref="ArrayPool{T}.Shared"/> and zeroed before it
+/// An ASCII text (a reply, or a received set request) built in a byte array rented from <see cref="ArrayPool{T}.Shared"/> and zeroed before it
 /// goes back, for replies that carry key material (the UAPI <c>get=1</c> reply holds the private key and
-/// every PSK). Keys are written as hex straight from their bytes, so no immutable .NET string ever holds
+/// every PSK; a <c>set=1</c> body holds private_key and preshared_key hex as received). Keys are written as hex straight from their bytes, so no immutable .NET string ever holds
 /// one: a string cannot be wiped and lives until the GC reuses its memory (issue 12 item 6). When the
 /// reply outgrows its array, the old array is zeroed before it is returned to the pool.
 /// </summary>
@@ -42,6 +42,15 @@ public sealed class SecretReplyBuffer : IDisposable
         Append(digits[..n]);
     }
 
+    /// <summary>A non-secret value in its UTF-8 text form (an allowed IP prefix), formatted in place.</summary>
+    public void AppendFormatted<T>(T value) where T : IUtf8SpanFormattable
+    {
+        Span<byte> dest = Grow(64);
+        if (!value.TryFormat(dest, out int n, default, CultureInfo.InvariantCulture))
+            throw new ArgumentException($"{typeof(T).Name} longer than 64 bytes as text", nameof(value));
+        _length -= 64 - n;
+    }
+
     /// <summary>Lowercase hex of <paramref name="bytes"/>, written byte by byte (no string).</summary>
     public void AppendHex(ReadOnlySpan<byte> bytes)
     {
@@ -51,6 +60,24 @@ public sealed class SecretReplyBuffer : IDisposable
             dest[2 * i] = HexDigit(bytes[i] >> 4);
             dest[2 * i + 1] = HexDigit(bytes[i] & 0xF);
         }
+    }
+
+    /// <summary>Appends <paramref name="count"/> bytes for the caller to fill (a received line copied in place).</summary>
+    public Span<byte> Reserve(int count) => Grow(count);
+
+    /// <summary>Drops the last <paramref name="count"/> bytes written, zeroing them.</summary>
+    public void Unreserve(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _length);
+        CryptographicOperations.ZeroMemory(_array.AsSpan(_length - count, count));
+        _length -= count;
+    }
+
+    /// <summary>Zeroes what was written and starts again in the same array (a streamed reply's next chunk).</summary>
+    public void Clear()
+    {
+        CryptographicOperations.ZeroMemory(_array.AsSpan(0, _length));
+        _length = 0;
     }
 
     /// <summary>The text, for tests and non-secret replies only.</summary>

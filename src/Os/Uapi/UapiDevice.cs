@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using Overlay.Protocol.Engine;
 
@@ -53,14 +54,18 @@ public sealed class UapiPeer
     /// <summary>Seconds, 0 = off.</summary>
     public int PersistentKeepaliveInterval { get; init; }
 
-    /// <summary>CIDR prefixes ("198.18.0.2/32").</summary>
-    public IReadOnlyList<string> AllowedIps { get; init; } = [];
+    /// <summary>
+    /// The prefixes, kept binary (16 bytes each, the addresses shared with the device's own set, which
+    /// never mutates them) and formatted to text chunk by chunk while the reply is written, so a
+    /// snapshot of 130,560 allowed IPs is ~2 MB of references, not 130,560 strings.
+    /// </summary>
+    public IReadOnlyList<IPNetwork> AllowedIps { get; init; } = [];
 
     /// <summary>
     /// A copy of an engine peer for the reply (loop thread): the PSK into a fresh buffer that the
     /// device's Dispose zeroes, counters, endpoint and handshake time; both daemons' UAPI use this.
     /// </summary>
-    public static UapiPeer From(WireGuardPeer peer, byte[] publicKey, IReadOnlyList<string> allowedIps)
+    public static UapiPeer From(WireGuardPeer peer, byte[] publicKey, IReadOnlyList<IPNetwork> allowedIps)
     {
         var psk = new byte[32];
         peer.CopyPresharedKey(psk);

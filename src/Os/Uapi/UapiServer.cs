@@ -57,7 +57,7 @@ public sealed class UapiServer : IAsyncDisposable
 
     private readonly Func<CancellationToken, Task<UapiDevice>> _snapshot;
     private readonly Action<string> _log;
-    private Func<IReadOnlyList<string>, CancellationToken, Task<int>>? _set;
+    private Func<ReadOnlyMemory<byte>, CancellationToken, Task<int>>? _set;
     private UnixSocketListener _listener = null!;
 
     public string SocketPath => _listener.SocketPath;
@@ -82,15 +82,16 @@ public sealed class UapiServer : IAsyncDisposable
 
     /// <summary>
     /// As <see cref="Start(string, Func{CancellationToken, Task{UapiDevice}}, Action{string}?)"/>, with a
-    /// set function: it gets the request's lines (without <c>set=1</c> and the empty line) and
+    /// set function: it gets the request's body (its lines as received, each ended by '\n', without
+    /// <c>set=1</c> and the empty line; valid only until the function's task ends, then zeroed) and
     /// returns 0 or a positive errno, which is sent negative as wireguard-go does.
     /// </summary>
     public static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
-        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log = null) =>
+        Func<ReadOnlyMemory<byte>, CancellationToken, Task<int>>? set, Action<string>? log = null) =>
         Start(socketPath, snapshot, set, log, DefaultRequestTimeout);
 
     internal static UapiServer Start(string socketPath, Func<CancellationToken, Task<UapiDevice>> snapshot,
-        Func<IReadOnlyList<string>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout,
+        Func<ReadOnlyMemory<byte>, CancellationToken, Task<int>>? set, Action<string>? log, TimeSpan requestTimeout,
         int maxSetBytes = MaxSetBytes)
     {
         ArgumentException.ThrowIfNullOrEmpty(socketPath);
@@ -155,37 +156,10 @@ public sealed class UapiServer : IAsyncDisposable
                     await WriteGetReplyAsync(stream, deadline, stop).ConfigureAwait(false);
                     break;
                 case "set=1" when _set is not null:
-                    var lines = new List<string>();
-                    long bytes = 0;
-                    string? l;
-                    while ((l = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
-                    {
-                        bytes += l.Length + 1;
-                        if (lines.Count == MaxSetLines || bytes > _maxSetBytes)
-                        {
-                            // Refused whole (see MaxSetBytes): nothing of it reaches the set function.
-                            lines.Clear();
-                            _log(bytes > _maxSetBytes
-                                ? $"UAPI set larger than {_maxSetBytes} bytes; refused (EPROTO), closing the connection"
-                                : $"UAPI set longer than {MaxSetLines} lines; refused (EPROTO), closing the connection");
-                            await WriteAsync(stream, UapiText.SetError(UapiErrno.EPROTO), deadline.Token).ConfigureAwait(false);
-                            return;
-                        }
-                        lines.Add(l);
-                    }
-                    if (l is null) return;
-                    // Applying runs on the packet loop: its time is the node's, not the client's.
-                    deadline.CancelAfter(Timeout.InfiniteTimeSpan);
-                    int errno = await SetAsync(lines, stop).ConfigureAwait(false);
-                    deadline.CancelAfter(_requestTimeout);
-                    await WriteAsync(stream, UapiText.SetError(errno), deadline.Token).ConfigureAwait(false);
+                    if (!await ServeSetAsync(reader, stream, deadline, stop).ConfigureAwait(false)) return;
                     break;
                 case "set=1":
-                    string? line;
-                    while ((line = await ReadLineAsync(reader, deadline.Token).ConfigureAwait(false)) is { Length: > 0 })
-                    {
-                    }
-                    if (line is null) return;
+                    if (!await DiscardSetAsync(reader, deadline.Token).ConfigureAwait(false)) return;
                     _log("refused a UAPI set (wg set / wg setconf): configuration comes from the JSON config; edit it and run 'subnetra reload'");
                     await WriteAsync(stream, UapiText.SetError(UapiText.EPERM), deadline.Token).ConfigureAwait(false);
                     break;
@@ -196,37 +170,77 @@ public sealed class UapiServer : IAsyncDisposable
         }
     }
 
-    private async Task<int> SetAsync(List<string> lines, CancellationToken stop)
+    /// <summary>
+    /// Reads a set's lines up to the empty one as bytes into a pooled buffer (private_key and
+    /// preshared_key hex never become strings; the buffer is zeroed when done), hands the body to the
+    /// set function and answers its errno. False when the connection is to be closed.
+    /// </summary>
+    private async Task<bool> ServeSetAsync(PipeReader reader, NetworkStream stream, CancellationTokenSource deadline, CancellationToken stop)
     {
+        using var body = new SecretReplyBuffer(16 * 1024);
+        int lines = 0;
+        while (true)
+        {
+            int length = await ReadLineIntoAsync(reader, body, deadline.Token).ConfigureAwait(false);
+            if (length < 0) return false;
+            if (length == 0) break;
+            lines++;
+            if (lines > MaxSetLines || body.Length > _maxSetBytes)
+            {
+                // Refused whole (see MaxSetBytes): nothing of it reaches the set function.
+                _log(body.Length > _maxSetBytes
+                    ? $"UAPI set larger than {_maxSetBytes} bytes; refused (EPROTO), closing the connection"
+                    : $"UAPI set longer than {MaxSetLines} lines; refused (EPROTO), closing the connection");
+                await WriteAsync(stream, UapiText.SetError(UapiErrno.EPROTO), deadline.Token).ConfigureAwait(false);
+                return false;
+            }
+        }
+        // Applying runs on the packet loop: its time is the node's, not the client's.
+        deadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        int errno;
         try
         {
-            return await _set!(lines, stop).ConfigureAwait(false);
+            errno = await _set!(body.Written, stop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
             _log($"UAPI set failed: {ex.Message}");
-            return UapiText.EIO;
+            errno = UapiText.EIO;
         }
-        finally
+        body.Clear();
+        deadline.CancelAfter(_requestTimeout);
+        await WriteAsync(stream, UapiText.SetError(errno), deadline.Token).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Reads a refused set to its empty line, line by line into a buffer zeroed after each (its keys never become strings).</summary>
+    private static async Task<bool> DiscardSetAsync(PipeReader reader, CancellationToken deadline)
+    {
+        using var line = new SecretReplyBuffer(256);
+        while (true)
         {
-            // private_key and preshared_key lines.
-            lines.Clear();
+            int length = await ReadLineIntoAsync(reader, line, deadline).ConfigureAwait(false);
+            line.Clear();
+            if (length <= 0) return length == 0;
         }
     }
 
     /// <summary>
     /// The get reply holds the private key and every PSK: it is formatted as bytes into a pooled buffer
-    /// that is zeroed once written (or when the write fails), and never becomes a string.
+    /// and never becomes a string. It is streamed: the buffer is written out and zeroed each time it holds
+    /// <see cref="UapiText.ChunkBytes"/>, so 130,560 allowed IPs cost one chunk of memory, not a 3 MB reply.
+    /// The snapshot itself is taken whole on the loop thread (consistent) and compact (prefixes as
+    /// <see cref="System.Net.IPNetwork"/> values, formatted here chunk by chunk).
     /// </summary>
     private async Task WriteGetReplyAsync(NetworkStream stream, CancellationTokenSource deadline, CancellationToken stop)
     {
-        using var reply = new SecretReplyBuffer();
+        using var reply = new SecretReplyBuffer(UapiText.ChunkBytes + 1024);
+        UapiDevice device;
         // The snapshot runs on the packet loop: its time is the node's, not the client's.
         deadline.CancelAfter(Timeout.InfiniteTimeSpan);
         try
         {
-            using UapiDevice device = await _snapshot(stop).ConfigureAwait(false);
-            UapiText.FormatGet(device, reply);
+            device = await _snapshot(stop).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
         {
@@ -235,13 +249,50 @@ public sealed class UapiServer : IAsyncDisposable
             await WriteAsync(stream, UapiText.GetError(UapiText.EIO), deadline.Token).ConfigureAwait(false);
             return;
         }
-        deadline.CancelAfter(_requestTimeout);
-        await stream.WriteAsync(reply.Written, deadline.Token).ConfigureAwait(false);
+        using (device)
+        {
+            deadline.CancelAfter(_requestTimeout);
+            await UapiText.WriteGetAsync(device, reply, stream, deadline.Token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Replies without key material (errors).</summary>
     private static async Task WriteAsync(NetworkStream stream, string text, CancellationToken deadline) =>
         await stream.WriteAsync(Encoding.ASCII.GetBytes(text), deadline).ConfigureAwait(false);
+
+    /// <summary>
+    /// Appends the next line (without its '\n' and a trailing '\r') and a '\n' to <paramref name="into"/>
+    /// and returns its length; 0 for the empty line (nothing appended); -1 at end of stream or when the
+    /// line is too long. The bytes go from the pipe to the buffer without a string in between.
+    /// </summary>
+    private static async Task<int> ReadLineIntoAsync(PipeReader reader, SecretReplyBuffer into, CancellationToken deadline)
+    {
+        while (true)
+        {
+            ReadResult read = await reader.ReadAsync(deadline).ConfigureAwait(false);
+            ReadOnlySequence<byte> buffer = read.Buffer;
+            SequencePosition? newline = buffer.PositionOf((byte)'\n');
+            if (newline is { } nl)
+            {
+                ReadOnlySequence<byte> line = buffer.Slice(0, nl);
+                if (line.Length > MaxLineBytes) return -1;
+                int length = (int)line.Length;
+                Span<byte> dest = into.Reserve(length);
+                line.CopyTo(dest);
+                if (length > 0 && dest[length - 1] == (byte)'\r')
+                {
+                    dest[length - 1] = 0;
+                    into.Unreserve(1);
+                    length--;
+                }
+                reader.AdvanceTo(buffer.GetPosition(1, nl));
+                if (length > 0) into.Append("\n"u8);
+                return length;
+            }
+            if (buffer.Length > MaxLineBytes || read.IsCompleted) return -1;
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
 
     /// <summary>Next line without '\n' (and a trailing '\r'); null at end of stream or when a line is too long.</summary>
     private static async Task<string?> ReadLineAsync(PipeReader reader, CancellationToken deadline)

@@ -29,13 +29,13 @@ public sealed class WgUapi
     public Task<UapiDevice> GetAsync(CancellationToken ct) => OnLoopAsync(_device.Snapshot, ct);
 
     /// <summary>Returns 0 or the positive errno; one set at a time, so the parse sees the key the previous set left.</summary>
-    public async Task<int> SetAsync(IReadOnlyList<string> lines, CancellationToken ct)
+    public async Task<int> SetAsync(ReadOnlyMemory<byte> body, CancellationToken ct)
     {
         await _setGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             byte[] own = await OnLoopAsync(() => _device.PublicKey.ToArray(), ct).ConfigureAwait(false);
-            if (!UapiSetParser.TryParse(lines, own, out UapiSetRequest request, out int errno, out string error))
+            if (!UapiSetParser.TryParse(body.Span, own, out UapiSetRequest request, out int errno, out string error))
             {
                 _log($"set refused (errno {errno}): {error}");
                 return errno;

@@ -18,7 +18,7 @@ public sealed class StatusSnapshot
     /// <summary>Daemon version, e.g. "0.1.0".</summary>
     public string Version { get; init; } = "";
 
-    /// <summary>"hub", "spoke" or "manual".</summary>
+    /// <summary>"hub", "spoke", "manual", or "wg" (a subnetra-wg interface, configured with wg(8)).</summary>
     public string Role { get; init; } = "";
 
     public int LocalId { get; init; }

@@ -18,4 +18,16 @@ public sealed partial class WireGuardEngine
         CryptographicOperations.ZeroMemory(peer.Psk);
         psk.CopyTo(peer.Psk);
     }
+
+    /// <summary>
+    /// Gives <paramref name="to"/> the rx/tx byte counters and last handshake time of <paramref name="from"/>:
+    /// a private-key change re-creates every peer under the new identity, and wireguard-go keeps those
+    /// values across it (only the keypairs expire), so <c>wg show</c> must not see them reset.
+    /// </summary>
+    public static void CarryOverStats(WireGuardPeer from, WireGuardPeer to)
+    {
+        to.RxBytes = from.RxBytes;
+        to.TxBytes = from.TxBytes;
+        to.LastHandshake = from.LastHandshake;
+    }
 }

@@ -16,7 +16,7 @@ public sealed class AllowedSources
     public AllowedSources(IEnumerable<IPNetwork> prefixes)
     {
         _map = new PrefixMap();
-        var list = new List<IPNetwork>();
+        var list = prefixes is ICollection<IPNetwork> c ? new List<IPNetwork>(c.Count) : new List<IPNetwork>();
         foreach (var p in prefixes)
             if (_map.Add(p, 0)) list.Add(p);
         Prefixes = list;

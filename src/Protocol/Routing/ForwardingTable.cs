@@ -14,11 +14,12 @@ namespace Overlay.Protocol.Routing;
 public sealed class ForwardingTable
 {
     private readonly PrefixMap _map = new();
-    private readonly List<Route> _routes = [];
+    private readonly List<Route> _routes;
 
     /// <summary>Builds a table; a prefix repeated later in <paramref name="routes"/> is ignored.</summary>
     public ForwardingTable(IEnumerable<Route> routes)
     {
+        _routes = routes is ICollection<Route> c ? new List<Route>(c.Count) : [];
         foreach (var r in routes)
         {
             if (r.Target.Kind == RouteKind.NoRoute)

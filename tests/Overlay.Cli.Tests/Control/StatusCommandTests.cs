@@ -221,4 +221,63 @@ public sealed class StatusCommandTests : SocketDirectoryTest
         Assert.Equal(2, r.Exit);
         Assert.Contains("--interval needs --watch", r.Err);
     }
+
+    [Fact]
+    public void RenderHuman_WgRole_FirstLineNamesSubnetraWgWithoutLocalId()
+    {
+        var s = new StatusSnapshot
+        {
+            Version = "0.1.0", Role = "wg", LocalId = 0, Tun = "wg0", UdpPorts = [51820], Socket = "/run/subnetra-wg/wg0.sock",
+            UptimeSeconds = 5, Drops = StatusSnapshot.DropsFrom(new Counters()),
+        };
+        var w = new StringWriter { NewLine = "\n" };
+        StatusCommand.RenderHuman(s, w, Now);
+
+        Assert.StartsWith("subnetra-wg 0.1.0  role=wg  tun=wg0  udp=51820  uptime=5s\ninterface wg0  socket /run/subnetra-wg/wg0.sock\n", w.ToString());
+    }
+
+    [Fact]
+    public async Task Status_Interface_AsksThatInterfacesSocket()
+    {
+        var (exit, stdout, stderr) = await InvokeAsync("status", "--interface", "wgnotthere0");
+
+        Assert.Equal(1, exit);
+        Assert.Equal("", stdout);
+        Assert.Equal($"daemon not running (socket {ControlPaths.WgDirectory}/wgnotthere0.sock)\n", stderr);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("metrics")]
+    public void SocketAndInterface_Both_UsageErrorExit2(string command)
+    {
+        var stderr = new StringWriter();
+
+        int exit = CliCommand.Run([command, "--socket", SocketPath, "--interface", "wg0"], TextReader.Null, new StringWriter(), stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--socket and --interface", stderr.ToString());
+    }
+
+    [Theory]
+    [InlineData("../x")]
+    [InlineData("a-name-longer-than-15")]
+    public void Status_BadInterfaceName_UsageErrorExit2(string name)
+    {
+        var stderr = new StringWriter();
+
+        int exit = CliCommand.Run(["status", "--interface", name], TextReader.Null, new StringWriter(), stderr);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("is not an interface name", stderr.ToString());
+    }
+
+    [Fact]
+    public void ForInterface_Name_OwnDirectoryApartFromWireguardsAndSubnetrads()
+    {
+        string path = ControlPaths.ForInterface("wg0");
+        Assert.Equal(Path.Combine(ControlPaths.WgDirectory, "wg0.sock"), path);
+        Assert.NotEqual(Path.GetDirectoryName(ControlPaths.Default), ControlPaths.WgDirectory);
+        Assert.DoesNotContain("/wireguard", path);   // wg(8) lists every *.sock there as an interface
+    }
 }

@@ -108,4 +108,17 @@ public sealed class NodeControlTests
         identity.CopyPrivateKey(key);
         return !key.ContainsAnyExcept((byte)0);
     }
+
+    /// <summary>Issue 15: policy, save and reload do not apply to a subnetra-wg interface; the answer names wg(8) as the tool.</summary>
+    [Theory]
+    [InlineData(ControlCommands.PolicyShow)]
+    [InlineData(ControlCommands.Save)]
+    [InlineData(ControlCommands.Reload)]
+    public void NotForWg_Command_NamesTheCommandTheInterfaceAndWgSet(string command)
+    {
+        string message = NodeControl.NotForWg(command, "wg0");
+        Assert.Contains($"'{command}' does not apply to wg0", message);
+        Assert.Contains("wg set wg0", message);
+        Assert.Contains("wg showconf wg0", message);
+    }
 }

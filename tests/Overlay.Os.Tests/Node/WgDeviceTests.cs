@@ -51,7 +51,7 @@ public sealed class WgDeviceTests
 
         public int Set(params string[] lines)
         {
-            Assert.True(UapiSetParser.TryParse(lines, Device.PublicKey, out UapiSetRequest r, out int errno, out string error), $"errno {errno}: {error}");
+            Assert.True(UapiSetParser.TryParse(Overlay.Os.Tests.Uapi.UapiSetParserTests.Body(lines), Device.PublicKey, out UapiSetRequest r, out int errno, out string error), $"errno {errno}: {error}");
             using (r) return Device.Apply(r, out _);
         }
     }
@@ -343,7 +343,7 @@ public sealed class WgDeviceTests
     {
         Dev a = Add("198.18.0.1:51820");
         a.Ports.RefuseBind = true;
-        Assert.True(UapiSetParser.TryParse(["listen_port=51999", $"public_key={new string('e', 64)}"], a.Device.PublicKey, out UapiSetRequest r, out _, out _));
+        Assert.True(UapiSetParser.TryParse(Overlay.Os.Tests.Uapi.UapiSetParserTests.Body("listen_port=51999", $"public_key={new string('e', 64)}"), a.Device.PublicKey, out UapiSetRequest r, out _, out _));
         Assert.Equal(UapiErrno.EADDRINUSE, a.Device.Apply(r, out string error));
         Assert.Contains("51999", error);
         Assert.Equal(0, a.Device.PeerCount);
@@ -355,7 +355,7 @@ public sealed class WgDeviceTests
         Dev a = Add("198.18.0.1:51820");
         Assert.Equal(0, a.Set($"public_key={new string('e', 64)}", "allowed_ip=198.18.20.0/24"));
         a.Ports.RefuseMark = true;
-        Assert.True(UapiSetParser.TryParse(["listen_port=51999", "fwmark=51", $"public_key={new string('d', 64)}", "allowed_ip=198.18.30.0/24"],
+        Assert.True(UapiSetParser.TryParse(Overlay.Os.Tests.Uapi.UapiSetParserTests.Body("listen_port=51999", "fwmark=51", $"public_key={new string('d', 64)}", "allowed_ip=198.18.30.0/24"),
             a.Device.PublicKey, out UapiSetRequest r, out _, out _));
         using (r)
         {
@@ -443,5 +443,29 @@ public sealed class WgDeviceTests
 
         Assert.Same(before, a.Device.FindPeer(Convert.FromHexString(b.PublicHex)));
         Assert.True(a.Path.WireGuard.HasSession(before));
+    }
+
+    /// <summary>Issue 15: a private-key change re-keys the peers but, as wireguard-go, keeps their byte counters and last handshake.</summary>
+    [Fact]
+    public void Apply_PrivateKeyChanged_CountersAndLastHandshakeKept()
+    {
+        (Dev a, Dev b) = Pair();
+        a.Tun.Inject(Packet("198.18.10.1", "198.18.10.2", "counted"));
+        Pump();
+        WireGuardPeer before = a.Device.FindPeer(Convert.FromHexString(b.PublicHex))!;
+        (long rx, long tx, DateTimeOffset? hs) = (before.RxBytes, before.TxBytes, before.LastHandshake);
+        Assert.True(rx > 0 && tx > 0 && hs is not null);
+
+        LocalIdentity next = LocalIdentity.Generate();
+        var sk = new byte[32];
+        next.CopyPrivateKey(sk);
+        Assert.Equal(0, a.Set($"private_key={Convert.ToHexStringLower(sk)}"));
+
+        WireGuardPeer after = a.Device.FindPeer(Convert.FromHexString(b.PublicHex))!;
+        Assert.NotSame(before, after);   // re-keyed: a new engine peer under the new identity
+        Assert.Equal((rx, tx, hs), (after.RxBytes, after.TxBytes, after.LastHandshake));
+        using UapiDevice snap = a.Device.Snapshot();
+        Assert.Equal(rx, snap.Peers[0].RxBytes);
+        Assert.Equal(tx, snap.Peers[0].TxBytes);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Overlay.Os.Uapi;
@@ -18,7 +19,7 @@ public sealed class UapiServerTests : IDisposable
     private static Task<UapiDevice> Fake(CancellationToken _) => Task.FromResult(new UapiDevice
     {
         ListenPort = 51820,
-        Peers = [new UapiPeer { PublicKey = new byte[32], PresharedKey = new byte[32], AllowedIps = ["198.19.0.2/32"] }],
+        Peers = [new UapiPeer { PublicKey = new byte[32], PresharedKey = new byte[32], AllowedIps = [IPNetwork.Parse("198.19.0.2/32")] }],
     });
 
     private UapiServer Start(Func<CancellationToken, Task<UapiDevice>>? snapshot = null) =>
@@ -163,9 +164,9 @@ public sealed class UapiServerTests : IDisposable
     public async Task Set_WithSetFunction_LinesPassedAndErrnoSentNegative()
     {
         var seen = new List<string>();
-        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (lines, _) =>
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (body, _) =>
         {
-            seen.AddRange(lines);
+            seen.AddRange(System.Text.Encoding.ASCII.GetString(body.Span).Split('\n', StringSplitOptions.RemoveEmptyEntries));
             return Task.FromResult(UapiErrno.EINVAL);
         });
         string reply = await ExchangeAsync("set=1\nlisten_port=1\nbogus=2\n\nget=1\n\n");
@@ -208,5 +209,25 @@ public sealed class UapiServerTests : IDisposable
     {
         await using UapiServer server = UapiServer.Start(SocketPath, Fake, (_, _) => Task.FromException<int>(new TimeoutException("loop stuck")));
         Assert.Equal("errno=-5\n\n", await ExchangeAsync("set=1\nreplace_peers=true\n\n"));
+    }
+
+    /// <summary>Issue 15: the set body (private_key and preshared_key hex) is zeroed once the set function is done with it.</summary>
+    [Fact]
+    public async Task Set_BodyWithKeys_ZeroedAfterTheSetFunction()
+    {
+        byte[]? array = null;
+        int length = 0;
+        await using UapiServer server = UapiServer.Start(SocketPath, Fake, (body, _) =>
+        {
+            Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out ArraySegment<byte> seg));
+            array = seg.Array;
+            length = body.Length;
+            Assert.Contains("private_key=" + new string('a', 64), Encoding.ASCII.GetString(body.Span));
+            return Task.FromResult(0);
+        });
+        Assert.Equal("errno=0\n\n", await ExchangeAsync($"set=1\nprivate_key={new string('a', 64)}\n\n"));
+        Assert.NotNull(array);
+        Assert.True(length > 64);
+        Assert.All(array.AsSpan(0, length).ToArray(), b => Assert.Equal(0, b));
     }
 }

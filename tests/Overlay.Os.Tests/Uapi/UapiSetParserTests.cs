@@ -10,15 +10,18 @@ public sealed class UapiSetParserTests
     private static readonly string KeyA = new('a', 64);
     private static readonly string KeyB = new('b', 64);
 
+    /// <summary>The lines as a set body arrives (each ended by '\n'); test text only, the parser itself takes bytes.</summary>
+    internal static byte[] Body(params string[] lines) => System.Text.Encoding.ASCII.GetBytes(string.Concat(lines.Select(l => l + "\n")));
+
     private static UapiSetRequest Parse(params string[] lines)
     {
-        Assert.True(UapiSetParser.TryParse(lines, [], out UapiSetRequest r, out int errno, out string error), $"errno {errno}: {error}");
+        Assert.True(UapiSetParser.TryParse(Body(lines), [], out UapiSetRequest r, out int errno, out string error), $"errno {errno}: {error}");
         return r;
     }
 
     private static (int Errno, string Error) Refuse(params string[] lines)
     {
-        Assert.False(UapiSetParser.TryParse(lines, [], out _, out int errno, out string error));
+        Assert.False(UapiSetParser.TryParse(Body(lines), [], out _, out int errno, out string error));
         return (errno, error);
     }
 
@@ -87,7 +90,7 @@ public sealed class UapiSetParserTests
         byte[] sk = Enumerable.Repeat((byte)0x11, 32).ToArray();
         var id = new Overlay.Protocol.Engine.LocalIdentity(sk);
         string own = Convert.ToHexStringLower(id.PublicKey);
-        Assert.True(UapiSetParser.TryParse([$"private_key={Convert.ToHexStringLower(sk)}", $"public_key={own}", "allowed_ip=198.18.0.0/16"],
+        Assert.True(UapiSetParser.TryParse(Body($"private_key={Convert.ToHexStringLower(sk)}", $"public_key={own}", "allowed_ip=198.18.0.0/16"),
             [], out UapiSetRequest r, out _, out _));
         Assert.Empty(r.Peers);
     }
@@ -98,7 +101,7 @@ public sealed class UapiSetParserTests
         byte[] sk = Enumerable.Repeat((byte)0x11, 32).ToArray();
         var id = new Overlay.Protocol.Engine.LocalIdentity(sk);
         string own = Convert.ToHexStringLower(id.PublicKey);
-        Assert.True(UapiSetParser.TryParse([$"private_key={Convert.ToHexStringLower(sk)}", $"public_key={own}", $"preshared_key={KeyB}"],
+        Assert.True(UapiSetParser.TryParse(Body($"private_key={Convert.ToHexStringLower(sk)}", $"public_key={own}", $"preshared_key={KeyB}"),
             [], out UapiSetRequest r, out _, out _));
         Assert.Empty(r.Peers);
         byte[] psk = Assert.Single(r.Dropped).PresharedKey!;
@@ -171,5 +174,50 @@ public sealed class UapiSetParserTests
     {
         Assert.True(UapiSetParser.TryEndpoint("[::ffff:198.18.0.1]:51820", out UdpEndpoint ep));
         Assert.True(ep.IsV4);
+    }
+
+    /// <summary>
+    /// Issue 15: keys on the set path never become strings. By structure: the parser's only entry
+    /// takes the received bytes; no overload takes text lines a caller would have had to make.
+    /// </summary>
+    [Fact]
+    public void TryParse_Api_TakesBytesNeverStrings()
+    {
+        var entries = typeof(UapiSetParser).GetMethods(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(m => m.Name == nameof(UapiSetParser.TryParse)).ToList();
+        Assert.NotEmpty(entries);
+        Assert.All(entries, m => Assert.Equal(typeof(ReadOnlySpan<byte>), m.GetParameters()[0].ParameterType));
+    }
+
+    [Fact]
+    public void TryParse_KeysFromBytes_DecodedIntoRequestBuffersZeroedOnDispose()
+    {
+        byte[] body = Body($"private_key={KeyA}", $"public_key={KeyB}", "preshared_key=" + new string('C', 64), "allowed_ip=198.18.0.1/32");
+        Assert.True(UapiSetParser.TryParse(body, [], out UapiSetRequest r, out _, out _));
+        byte[] sk = r.PrivateKey!, psk = r.Peers[0].PresharedKey!;
+        Assert.Equal(Enumerable.Repeat((byte)0xaa, 32), sk);
+        Assert.Equal(Enumerable.Repeat((byte)0xcc, 32), psk);   // upper-case hex too, as wireguard-go's hex.Decode
+
+        r.Dispose();
+
+        Assert.All(sk, b => Assert.Equal(0, b));
+        Assert.All(psk, b => Assert.Equal(0, b));
+    }
+
+    [Fact]
+    public void TryParse_BadPresharedKey_EinvalMessageWithoutTheValue()
+    {
+        string almost = new string('d', 63) + "x";
+        (int errno, string error) = Refuse($"public_key={KeyA}", $"preshared_key={almost}");
+        Assert.Equal(UapiErrno.EINVAL, errno);
+        Assert.DoesNotContain("ddd", error);
+    }
+
+    [Fact]
+    public void TryParse_CrLfLines_Accepted()
+    {
+        Assert.True(UapiSetParser.TryParse("listen_port=51820\r\nfwmark=3\r\n"u8, [], out UapiSetRequest r, out _, out string error), error);
+        Assert.Equal(51820, r.ListenPort);
+        Assert.Equal(3u, r.Fwmark);
     }
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using Overlay.Os.Uapi;
 
 namespace Overlay.Os.Tests.Uapi;
@@ -30,7 +31,7 @@ public sealed class UapiTextTests
                 TxBytes = 1234,
                 RxBytes = 5678,
                 PersistentKeepaliveInterval = 25,
-                AllowedIps = ["198.19.0.2/32", "198.19.2.0/24"],
+                AllowedIps = [IPNetwork.Parse("198.19.0.2/32"), IPNetwork.Parse("198.19.2.0/24")],
             },
             new UapiPeer
             {
@@ -38,7 +39,7 @@ public sealed class UapiTextTests
                 PresharedKey = new byte[32],
                 Endpoint = null,
                 LastHandshake = null,
-                AllowedIps = ["198.19.0.3/32"],
+                AllowedIps = [IPNetwork.Parse("198.19.0.3/32")],
             },
         ],
     };
@@ -163,5 +164,64 @@ public sealed class UapiTextTests
         string section = Format(new UapiDevice { Peers = [one.Peers[0]] }).Replace("errno=0\n\n", "");
         Assert.Equal(200, text.Split("public_key=").Length - 1);
         Assert.EndsWith(section + "errno=0\n\n", text);
+    }
+
+    /// <summary>Records each write and what the reply buffer looked like right after it (zeroed or not).</summary>
+    private sealed class ChunkRecorder(SecretReplyBuffer reply) : MemoryStream
+    {
+        public List<int> Writes { get; } = [];
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+        {
+            Writes.Add(buffer.Length);
+            Assert.Same(reply.Array, System.Runtime.InteropServices.MemoryMarshal.TryGetArray(buffer, out ArraySegment<byte> seg) ? seg.Array : null);
+            return base.WriteAsync(buffer, ct);
+        }
+    }
+
+    [Fact]
+    public async Task WriteGetAsync_130560AllowedIps_StreamedInBoundedChunksSameTextBufferZeroed()
+    {
+        var peers = new List<UapiPeer>();
+        for (int p = 0; p < 4; p++)
+        {
+            var allowed = new IPNetwork[130_560 / 4];
+            for (int i = 0; i < allowed.Length; i++)
+            {
+                int n = p * allowed.Length + i;
+                allowed[i] = n % 2 == 0
+                    ? new IPNetwork(new IPAddress([198, (byte)(18 + (n >> 16 & 1)), (byte)(n >> 8), (byte)n]), 32)
+                    : IPNetwork.Parse($"2001:2::{n >> 16:x}:{n & 0xffff:x}/128");
+            }
+            peers.Add(new UapiPeer { PublicKey = Key((byte)(p + 1)), PresharedKey = Key(0x55), AllowedIps = allowed });
+        }
+        var device = new UapiDevice { PrivateKey = Key(0x07), ListenPort = 51820, Peers = peers };
+        string whole = Format(device);
+
+        var reply = new SecretReplyBuffer(UapiText.ChunkBytes + 1024);
+        var stream = new ChunkRecorder(reply);
+        await UapiText.WriteGetAsync(device, reply, stream, default);
+
+        Assert.Equal(whole, System.Text.Encoding.ASCII.GetString(stream.ToArray()));
+        Assert.True(stream.Writes.Count > 40, $"{stream.Writes.Count} writes");
+        // A chunk is cut at the first line that reaches ChunkBytes: never more than one line past it.
+        Assert.All(stream.Writes, n => Assert.InRange(n, 1, UapiText.ChunkBytes + 256));
+        Assert.Equal(130_560, whole.Split('\n').Count(l => l.StartsWith("allowed_ip=", StringComparison.Ordinal)));
+        // Each chunk is zeroed once written: after the last one the buffer holds nothing.
+        Assert.Equal(0, reply.Length);
+        Assert.All(reply.Array, b => Assert.Equal(0, b));
+        reply.Dispose();
+    }
+
+    [Fact]
+    public void SecretReplyBuffer_Clear_ZeroesWhatWasWrittenAndKeepsTheArray()
+    {
+        using var reply = new SecretReplyBuffer();
+        reply.AppendHex(Key(0x3c));
+        byte[] array = reply.Array;
+        reply.Clear();
+        Assert.Same(array, reply.Array);
+        Assert.Equal(0, reply.Length);
+        Assert.All(array, b => Assert.Equal(0, b));
     }
 }
