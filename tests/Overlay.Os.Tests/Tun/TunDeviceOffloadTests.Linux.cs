@@ -94,6 +94,32 @@ public sealed unsafe class TunDeviceOffloadTests : IDisposable
         Assert.False(_tun.HasBuffered);
     }
 
+    /// <summary>
+    /// netns.sh's 34,736-byte MTU: a packet of that size without GSO (header type none) passes the
+    /// offloaded tun as is both ways, read into and written from a frame as large as subnetra-wg's.
+    /// </summary>
+    [Theory]
+    [InlineData(false, IpTcp)]
+    [InlineData(true, IpUdp)]
+    public void ReadAndWrite_NonGsoPacketOf34736Bytes_PassesAsIs(bool v6, int proto)
+    {
+        byte[] packet = Build(v6, proto, Payload(34736 - (v6 ? 40 : 20) - (proto == IpTcp ? 20 : 8)), seq: 9, tcpFlags: 0x18);
+        Assert.Equal(34736, packet.Length);
+        var frame = new byte[Headroom + Overlay.Os.Node.NodeDataPath.MaxPlainPacket + 32];
+        PeerSend(new VirtioNetHeader(), packet);
+        int n = _tun.Read(frame, Headroom);
+        Assert.Equal(packet, frame.AsSpan(Headroom, n).ToArray());
+        Assert.False(_tun.HasBuffered);
+
+        Assert.True(_tun.Write(frame, Headroom, n));
+        Assert.Equal(0, _tun.Flush());
+        byte[] wire = PeerReceive()!;
+        Assert.True(VirtioNetHeader.TryRead(wire, out VirtioNetHeader h));
+        Assert.Equal(VirtioNetHeader.GsoNone, h.GsoType);
+        Assert.Equal(packet, wire[VirtioNetHeader.Length..]);
+        Assert.Equal(0, _tun.ShortFramesDropped);
+    }
+
     [Fact]
     public void Read_PlainPacketNeedingChecksum_IsCompleted()
     {

@@ -63,6 +63,39 @@ public sealed unsafe class UdpReceiveOffloadTests
         Assert.Equal(0, receiver.ReceiveBatch(rx));
     }
 
+    /// <summary>
+    /// netns.sh's 34,736-byte MTU: each sealed packet is one 34,784-byte datagram. Three of them in
+    /// one send batch (too large together for one GSO send) reach a GRO socket whole and in order,
+    /// in frames sized as subnetra-wg's data path sizes them.
+    /// </summary>
+    [Fact]
+    public void ReceiveBatch_DatagramsOf34784Bytes_ArriveWholeWithGro()
+    {
+        const int size = 34736 + 48;
+        int frame = Overlay.Os.Node.NodeDataPath.FrameHeadroom * 2 + Overlay.Os.Node.NodeDataPath.MaxPlainPacket + Overlay.Os.Node.NodeDataPath.FrameTailroom;
+        using var sender = UdpSocket.Bind(0, IPAddress.Loopback);
+        using var receiver = UdpSocket.Bind(0, IPAddress.Loopback);
+        Assert.True(receiver.ReceiveOffload);
+        using var tx = new DatagramBatch(4, frame, 16);
+        UdpEndpoint to = EndpointOf(receiver);
+        for (int i = 0; i < 3; i++) Put(tx, i, size, to, i);
+        tx.Count = 3;
+        Assert.Equal(3, sender.SendBatch(tx));
+
+        WaitReadable(receiver);
+        using var rx = new DatagramBatch(32, frame, 16);
+        var got = new List<byte[]>();
+        for (int call = 0; call < 10 && got.Count < 3; call++)
+        {
+            int n = receiver.ReceiveBatch(rx);
+            for (int i = 0; i < n; i++) got.Add(rx.Payload(i).ToArray());
+            if (n == 0 && got.Count < 3) WaitReadable(receiver);
+        }
+        Assert.Equal(3, got.Count);
+        for (int i = 0; i < 3; i++) Assert.Equal(Expected(size, i), got[i]);
+        Assert.Equal(0, receiver.ReceiveTruncated);
+    }
+
     [Fact]
     public void ReceiveBatch_CoalescedSegmentsLargerThanTheFrame_AreCountedTruncated()
     {
