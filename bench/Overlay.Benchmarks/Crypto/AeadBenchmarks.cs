@@ -19,7 +19,7 @@ public class AeadBenchmarks
     private byte[] _sealed = [];
     private ChaCha20Poly1305 _bcl = null!;
 
-    [Params(64, 512, 768, 1024, 1420)]
+    [Params(64, 128, 256, 512, 768, 1024, 1280, 1420)]
     public int Size { get; set; }
 
     [GlobalSetup]

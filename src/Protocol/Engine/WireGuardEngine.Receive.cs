@@ -45,7 +45,7 @@ public sealed partial class WireGuardEngine
             return Drop(DropReason.StaleKey, peer);
         if (!keypair.Replay.CanAccept(counter, ProtocolTimes.RejectAfterMessages))
             return Drop(DropReason.Replay, peer);
-        if (!TransportMessages.Open(message, keypair.ReceiveKey, counter, out int plaintextLength))
+        if (!TransportMessages.Open(message, keypair.Receive, counter, out int plaintextLength))
             return Drop(DropReason.AuthenticationFailed, peer);
         if (!keypair.Replay.Mark(counter, ProtocolTimes.RejectAfterMessages))
             return Drop(DropReason.Replay, peer);

@@ -50,7 +50,7 @@ public sealed partial class WireGuardEngine
     private bool SealAndSend(WireGuardPeer peer, Keypair keypair, Span<byte> frame, int payloadLength)
     {
         ulong counter = keypair.SendCounter;
-        int length = TransportMessages.Seal(frame, payloadLength, Mtu, keypair.SendKey, keypair.RemoteIndex, counter);
+        int length = TransportMessages.Seal(frame, payloadLength, Mtu, keypair.Send, keypair.RemoteIndex, counter);
         if (length < 0)
         {
             _counters.Drop(DropReason.Oversized);

@@ -12,6 +12,15 @@ public static class TransportMessages
 {
     /// <summary>Returns the datagram length, or -1 when the frame has too little tailroom.</summary>
     public static int Seal(Span<byte> frame, int payloadLength, int mtu, ReadOnlySpan<byte> key,
+        uint receiverIndex, ulong counter) =>
+        Seal(frame, payloadLength, mtu, null, key, receiverIndex, counter);
+
+    /// <summary>As the raw-key overload, with a session key that picks its AEAD backend by size (the data path).</summary>
+    public static int Seal(Span<byte> frame, int payloadLength, int mtu, ChaChaPolyKey key,
+        uint receiverIndex, ulong counter) =>
+        Seal(frame, payloadLength, mtu, key, ReadOnlySpan<byte>.Empty, receiverIndex, counter);
+
+    private static int Seal(Span<byte> frame, int payloadLength, int mtu, ChaChaPolyKey? sessionKey, ReadOnlySpan<byte> key,
         uint receiverIndex, ulong counter)
     {
         int padded = payloadLength + Padding.CalculatePaddingSize(payloadLength, mtu);
@@ -20,17 +29,27 @@ public static class TransportMessages
         frame.Slice(MessageLayout.TransportHeaderSize + payloadLength, padded - payloadLength).Clear();
         MessageLayout.WriteTransportHeader(frame, receiverIndex, counter);
         Span<byte> body = frame.Slice(MessageLayout.TransportHeaderSize, padded + MessageLayout.TagSize);
-        ChaChaPoly.Seal(key, counter, body[..padded], ReadOnlySpan<byte>.Empty, body);
+        if (sessionKey is not null) sessionKey.Seal(counter, body[..padded], body);
+        else ChaChaPoly.Seal(key, counter, body[..padded], ReadOnlySpan<byte>.Empty, body);
         return total;
     }
 
     /// <summary>Decrypts a whole type-4 message in place; the plaintext (still padded) starts at offset 16.</summary>
-    public static bool Open(Span<byte> message, ReadOnlySpan<byte> key, ulong counter, out int plaintextLength)
+    public static bool Open(Span<byte> message, ReadOnlySpan<byte> key, ulong counter, out int plaintextLength) =>
+        Open(message, null, key, counter, out plaintextLength);
+
+    /// <summary>As the raw-key overload, with a session key that picks its AEAD backend by size (the data path).</summary>
+    public static bool Open(Span<byte> message, ChaChaPolyKey key, ulong counter, out int plaintextLength) =>
+        Open(message, key, ReadOnlySpan<byte>.Empty, counter, out plaintextLength);
+
+    private static bool Open(Span<byte> message, ChaChaPolyKey? sessionKey, ReadOnlySpan<byte> key, ulong counter, out int plaintextLength)
     {
         int ciphertextLength = message.Length - MessageLayout.TransportHeaderSize;
         plaintextLength = ciphertextLength - MessageLayout.TagSize;
         if (plaintextLength < 0) return false;
         Span<byte> body = message.Slice(MessageLayout.TransportHeaderSize, ciphertextLength);
-        return ChaChaPoly.Open(key, counter, body, ReadOnlySpan<byte>.Empty, body[..plaintextLength]);
+        return sessionKey is not null
+            ? sessionKey.Open(counter, body, body[..plaintextLength])
+            : ChaChaPoly.Open(key, counter, body, ReadOnlySpan<byte>.Empty, body[..plaintextLength]);
     }
 }

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Overlay.Protocol.Crypto;
 
 namespace Overlay.Protocol.Sessions;
 
@@ -7,11 +7,14 @@ namespace Overlay.Protocol.Sessions;
 /// Derivation"): send and receive keys, the send counter, the receive replay window, both indices,
 /// the birth timestamp (for REKEY/REJECT_AFTER_TIME) and whether this side initiated (only the initiator
 /// rekeys on time). Keys are zeroed when the keypair is retired.
+/// Each direction's key carries its AEAD backend (<see cref="ChaChaPolyKey"/>: libsodium for small
+/// messages, the framework's OpenSSL for large ones), built here, at handshake time, never per packet,
+/// and released by <see cref="Zero"/>.
 /// </summary>
 public sealed class Keypair
 {
-    internal readonly byte[] SendKey = new byte[32];
-    internal readonly byte[] ReceiveKey = new byte[32];
+    internal readonly ChaChaPolyKey Send;
+    internal readonly ChaChaPolyKey Receive;
     internal readonly ReplayWindow Replay = new();
     /// <summary>Next counter to send; equals the number of messages sent.</summary>
     internal ulong SendCounter;
@@ -26,8 +29,8 @@ public sealed class Keypair
     public Keypair(ReadOnlySpan<byte> sendKey, ReadOnlySpan<byte> receiveKey, bool isInitiator,
         uint localIndex, uint remoteIndex, long birth, object? owner)
     {
-        sendKey.CopyTo(SendKey);
-        receiveKey.CopyTo(ReceiveKey);
+        Send = new ChaChaPolyKey(sendKey);
+        Receive = new ChaChaPolyKey(receiveKey);
         IsInitiator = isInitiator;
         LocalIndex = localIndex;
         RemoteIndex = remoteIndex;
@@ -37,10 +40,13 @@ public sealed class Keypair
 
     public ulong MessagesSent => SendCounter;
 
+    /// <summary>The receive key's bytes (all zero once the keypair is zeroed); for tests.</summary>
+    internal ReadOnlySpan<byte> ReceiveKey => Receive.Key;
+
     internal void Zero()
     {
-        CryptographicOperations.ZeroMemory(SendKey);
-        CryptographicOperations.ZeroMemory(ReceiveKey);
+        Send.Dispose();
+        Receive.Dispose();
         SendCounter = ulong.MaxValue;
         Replay.Reset();
         IsZeroed = true;

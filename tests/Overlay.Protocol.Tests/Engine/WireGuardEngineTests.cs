@@ -363,7 +363,8 @@ public class WireGuardEngineTests
         Assert.Null(net.PeerAtA.Keypairs.Previous);
         Assert.Null(net.PeerAtB.Keypairs.Current);
         Assert.True(oldA.IsZeroed);
-        Assert.True(oldA.ReceiveKey.All(b => b == 0));
+        Assert.True(oldA.ReceiveKey.IndexOfAnyExcept((byte)0) < 0);
+        Assert.False(oldA.Receive.UsesFramework);   // the framework instance (a native copy of the key) is released too
         var stale = new byte[64];
         MessageLayout.WriteTransportHeader(stale, oldA.LocalIndex, 5);
         Assert.Equal(DropReason.UnknownReceiverIndex, net.Inject(true, stale, TwoEngineNetwork.EndpointB).Reason);
