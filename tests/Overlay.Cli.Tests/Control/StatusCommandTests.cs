@@ -277,7 +277,7 @@ public sealed class StatusCommandTests : SocketDirectoryTest
     {
         string path = ControlPaths.ForInterface("wg0");
         Assert.Equal(Path.Combine(ControlPaths.WgDirectory, "wg0.sock"), path);
-        Assert.NotEqual(Path.GetDirectoryName(ControlPaths.Default), ControlPaths.WgDirectory);
+        Assert.NotEqual(ControlPaths.WgDirectory, Path.GetDirectoryName(ControlPaths.Default));
         Assert.DoesNotContain("/wireguard", path);   // wg(8) lists every *.sock there as an interface
     }
 }
