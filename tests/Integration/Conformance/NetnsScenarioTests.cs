@@ -155,8 +155,8 @@ public sealed class NetnsScenarioTests
     }
 
     /// <summary>
-    /// netns.sh raises the MTU and pings with large packets; ours goes up to 9,000 (the data path's
-    /// maximum; netns.sh's 34,736 is a follow-up), set with ip(8) after the daemon is up, as wg-quick does.
+    /// A jumbo MTU over a real veth underlay (9,100), set with ip(8) after the daemon is up, as
+    /// wg-quick does. netns.sh's own 34,736 over loopback is NetnsTrickTests' big-MTU run.
     /// </summary>
     [SkippableFact]
     public async Task LargeMtu_8000_PingsBothWays()
