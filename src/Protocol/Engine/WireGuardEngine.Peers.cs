@@ -46,6 +46,7 @@ public sealed partial class WireGuardEngine
         peer.Generation = _nextGeneration++;
         _slots[slot] = peer;
         _peers.Add(peer);
+        ReserveTimerEntries();
         _byId.Add(id, peer);
         if (local.ScanPosition < 0)
         {

@@ -8,7 +8,13 @@ public sealed partial class WireGuardEngine
 {
     // Armed deadlines, one live entry per peer at most: the peer's HeapDeadline. Disarming or pushing a
     // timer later leaves the entry (lazy deletion); it is dropped or corrected when it reaches the top.
-    private readonly TimerHeap _timers = new();
+    // Stale entries below the top stay until then, and within one clock tick they pile up (every keepalive
+    // armed and disarmed again, every new-handshake deadline with fresh jitter), so a push at the limit
+    // rebuilds the heap instead of growing it: the array is sized by AddPeer, off the packet path.
+    private readonly TimerHeap _timers = new(TimerEntryLimitFor(0));
+
+    /// <summary>Entries the heap may hold: one live entry per peer, and as many stale ones plus 64 before a rebuild.</summary>
+    private static int TimerEntryLimitFor(int peers) => 2 * peers + 64;
 
     /// <summary>Heap entries, live and stale (tests, metrics).</summary>
     internal int TimerEntries => _timers.Count;
@@ -49,7 +55,7 @@ public sealed partial class WireGuardEngine
             RunDueTimers(peer, now);
             if (!peer.Removed) Rearm(peer, EarliestTimer(peer));
         }
-        if (_timers.Count > 2 * _peers.Count + 64) RebuildTimers();
+        if (_timers.Count > TimerEntryLimitFor(_peers.Count)) RebuildTimers();   // peers were removed
     }
 
     private void RunDueTimers(WireGuardPeer peer, long now)
@@ -91,19 +97,33 @@ public sealed partial class WireGuardEngine
     private void Arm(WireGuardPeer peer, ref long timer, long at)
     {
         timer = at;
-        if (at < peer.HeapDeadline && !peer.Removed)
-        {
-            peer.HeapDeadline = at;
-            _timers.Push(new TimerEntry(at, peer.Slot, peer.Generation));
-        }
+        if (at < peer.HeapDeadline && !peer.Removed) PushDeadline(peer, at);
     }
 
     private void Rearm(WireGuardPeer peer, long earliest)
     {
         if (earliest == WireGuardPeer.Unarmed || earliest >= peer.HeapDeadline) return;
-        peer.HeapDeadline = earliest;
-        _timers.Push(new TimerEntry(earliest, peer.Slot, peer.Generation));
+        PushDeadline(peer, earliest);
     }
+
+    /// <summary>
+    /// Makes <paramref name="at"/> the peer's live heap entry. At the limit the stale entries go first (O(peers),
+    /// at most once per peers + 64 pushes), so the heap never outgrows the array AddPeer sized: no allocation here.
+    /// </summary>
+    private void PushDeadline(WireGuardPeer peer, long at)
+    {
+        if (_timers.Count >= TimerEntryLimitFor(_peers.Count))
+        {
+            RebuildTimers();
+            // The rebuild pushed the peer's earliest timer, which already counts the one being armed.
+            if (at >= peer.HeapDeadline) return;
+        }
+        peer.HeapDeadline = at;
+        _timers.Push(new TimerEntry(at, peer.Slot, peer.Generation));
+    }
+
+    /// <summary>Sizes the heap for the current peer count (AddPeer: the control path allocates, the packet path never does).</summary>
+    private void ReserveTimerEntries() => _timers.EnsureCapacity(TimerEntryLimitFor(_peers.Count));
 
     /// <summary>The peer an entry belongs to when the entry is still that peer's live one; null when stale.</summary>
     private WireGuardPeer? LiveOwner(in TimerEntry entry)
@@ -123,8 +143,9 @@ public sealed partial class WireGuardEngine
         _timers.Clear();
         foreach (WireGuardPeer peer in _peers)
         {
-            peer.HeapDeadline = WireGuardPeer.Unarmed;
-            Rearm(peer, EarliestTimer(peer));
+            long earliest = EarliestTimer(peer);
+            peer.HeapDeadline = earliest;
+            if (earliest != WireGuardPeer.Unarmed) _timers.Push(new TimerEntry(earliest, peer.Slot, peer.Generation));
         }
     }
 

@@ -7,8 +7,9 @@ public readonly record struct TimerEntry(long Deadline, int Slot, uint Generatio
 /// A binary min-heap of <see cref="TimerEntry"/> ordered by deadline (then slot, so equal deadlines
 /// pop in a fixed order). The engine deletes lazily: disarming or removing a peer leaves its entry in
 /// place and the owner recognises it as stale when it reaches the top (its generation no longer
-/// matches, or the peer's live deadline moved). Push and Pop are O(log n), Peek O(1); no allocation
-/// once the array has grown to its working size.
+/// matches, or the peer's live deadline moved). Push and Pop are O(log n), Peek O(1). Push grows
+/// the array when full; an owner that must not allocate on its hot path sizes it up front
+/// (<see cref="EnsureCapacity"/>) and keeps <see cref="Count"/> within <see cref="Capacity"/>.
 /// </summary>
 public sealed class TimerHeap
 {
@@ -18,6 +19,15 @@ public sealed class TimerHeap
     public TimerHeap(int capacity = 16) => _items = new TimerEntry[Math.Max(1, capacity)];
 
     public int Count => _count;
+
+    /// <summary>Entries the array holds before <see cref="Push"/> has to grow it.</summary>
+    public int Capacity => _items.Length;
+
+    /// <summary>Grows the array (at least doubling) so that <paramref name="capacity"/> entries fit; never shrinks it.</summary>
+    public void EnsureCapacity(int capacity)
+    {
+        if (capacity > _items.Length) Array.Resize(ref _items, Math.Max(capacity, 2 * _items.Length));
+    }
 
     public void Clear() => _count = 0;
 

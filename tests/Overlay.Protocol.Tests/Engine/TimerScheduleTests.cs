@@ -52,6 +52,39 @@ public class TimerScheduleTests
         }
     }
 
+    /// <summary>
+    /// Data both ways within one clock tick, with the deadline read once per turn as the poll loop does: every
+    /// keepalive armed and disarmed again leaves a stale entry, and each new-handshake deadline carries fresh
+    /// jitter, so stale entries pile up below the top without a Tick to drop them. The heap must stay within its
+    /// bound and its array within what <see cref="WireGuardEngine.AddPeer"/> sized it to: growing it on the packet
+    /// path allocated 536 bytes (a TimerEntry[32]) at a random packet and made the sticky-source allocation guard
+    /// flaky.
+    /// </summary>
+    [Fact]
+    public void NextDeadline_ManyDeadlineMovesWithoutTick_EntriesBoundedAndNothingAllocated()
+    {
+        var net = new TwoEngineNetwork();
+        net.Establish();
+        var frame = new byte[2048];
+        int most = 0;
+        uint n = 0;
+        void Round()
+        {
+            net.SendAToB(frame, 100, n);
+            net.SendBToA(frame, 100, n++);
+            _ = net.A.NextDeadlineTimestamp;
+            _ = net.B.NextDeadlineTimestamp;
+            most = Math.Max(most, Math.Max(net.A.TimerEntries, net.B.TimerEntries));
+        }
+
+        long allocated = AllocationProbe.SteadyStateBytes(Round, warmUp: 10, rounds: 20_000, attempts: 1);
+
+        Assert.Equal(0, allocated);
+        Assert.InRange(most, 1, 2 * 1 + 64);
+        Assert.Equal(Scan(net.A), net.A.NextDeadlineTimestamp);
+        Assert.Equal(Scan(net.B), net.B.NextDeadlineTimestamp);
+    }
+
     [Fact]
     public void NextDeadline_TimerArmedEarlier_NewDeadlineWins()
     {

@@ -32,6 +32,24 @@ public class TimerHeapTests
     }
 
     [Fact]
+    public void EnsureCapacity_ThenPushUpToIt_ArrayNotReplaced()
+    {
+        var heap = new TimerHeap(capacity: 16);
+        heap.EnsureCapacity(66);
+        int capacity = heap.Capacity;
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < capacity; i++) heap.Push(new TimerEntry(1000 - i, i, 1));
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.InRange(capacity, 66, 132);
+        Assert.Equal(0, allocated);
+        heap.EnsureCapacity(10);   // never shrinks
+        Assert.Equal(capacity, heap.Capacity);
+        Assert.Equal(1000 - capacity + 1, heap.Pop().Deadline);
+    }
+
+    [Fact]
     public void TryPeek_Empty_FalseAndPopThrows()
     {
         var heap = new TimerHeap();
