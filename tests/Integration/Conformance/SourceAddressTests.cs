@@ -144,12 +144,17 @@ public sealed class SourceAddressTests
             wg[i].AddAddress(WgPair.Inner4(i + 1) + "/24");
             wg[i].Up();
         }
-        wg[0].SetPeer(keys[1].PublicKey, endpoint: $"{far.UnderlayAddress}:{WgPair.ListenPort(2)}", allowedIps: [WgPair.Inner4(2) + "/32"], persistentKeepalive: 1);
+        // The far side knows the near one first, as in netns.sh (configure_peers, then the endpoint): setting a
+        // persistent keepalive sends at once, and an initiation reaching a far side that does not know the
+        // peer yet is dropped, so the handshake would wait REKEY_TIMEOUT (5 s) and the pings queue up.
         wg[1].SetPeer(keys[0].PublicKey, allowedIps: [WgPair.Inner4(1) + "/32"]);
+        wg[0].SetPeer(keys[1].PublicKey, endpoint: $"{far.UnderlayAddress}:{WgPair.ListenPort(2)}", allowedIps: [WgPair.Inner4(2) + "/32"], persistentKeepalive: 1);
         string describe() => string.Join("\n", wg.Select(w => $"{w}:\n{w.Process.Tail()}"));
 
-        Assert.True(Netns.Ping(near.Ns, WgPair.Inner4(2), count: 1, deadlineSec: 10).AllReceived, describe());
-        Assert.True(Netns.Ping(far.Ns, WgPair.Inner4(1), count: 1, deadlineSec: 10).AllReceived, describe());
+        PingResult there = Netns.Ping(near.Ns, WgPair.Inner4(2), count: 1, deadlineSec: 10);
+        Assert.True(there.AllReceived, there + "\n" + describe());
+        PingResult back = Netns.Ping(far.Ns, WgPair.Inner4(1), count: 1, deadlineSec: 10);
+        Assert.True(back.AllReceived, back + "\n" + describe());
         Assert.Equal($"198.18.2.1:{WgPair.ListenPort(1)}", wg[1].Show().Peer(keys[0].PublicKey).Endpoint);
 
         await Task.Delay(TimeSpan.FromSeconds(3));
