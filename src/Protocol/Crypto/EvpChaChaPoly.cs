@@ -127,6 +127,9 @@ internal sealed unsafe class EvpChaChaPoly : IDisposable
                 throw new InvalidOperationException("OpenSSL ChaCha20-Poly1305 encryption failed.");
             }
         }
+
+        // The raw context pointer is only valid while this object (and so its SafeHandle) is reachable.
+        GC.KeepAlive(this);
     }
 
     /// <summary>Opens ciphertext ‖ tag; false if the tag does not verify or the input is shorter than a tag (the destination is then not plaintext).</summary>
@@ -166,6 +169,7 @@ internal sealed unsafe class EvpChaChaPoly : IDisposable
                 ERR_clear_error();
             }
 
+            GC.KeepAlive(this);
             return ok;
         }
     }
