@@ -5,10 +5,11 @@ using Overlay.Protocol.Crypto;
 namespace Overlay.Benchmarks.Crypto;
 
 /// <summary>
-/// The two ChaCha20-Poly1305 backends side by side, in place, per packet size: libsodium 1.0.18 through
-/// P/Invoke (AVX2) and the BCL's <see cref="ChaCha20Poly1305"/> over OpenSSL 3 (AVX-512 here), one cached
-/// instance per key as a keypair holds it. The crossover decides which backend the data path uses
-/// (dotnet-feasibility.md §2 measured about 770 B with a fresh context per call).
+/// The three ChaCha20-Poly1305 backends side by side, in place, per packet size: libsodium 1.0.18 through
+/// P/Invoke (AVX2), the BCL's <see cref="ChaCha20Poly1305"/> over OpenSSL 3 (AVX-512 here), and OpenSSL's EVP
+/// API called directly (<see cref="EvpChaChaPoly"/>), one cached instance per key as a keypair holds it. The
+/// crossover decides which backend the data path uses (dotnet-feasibility.md §2 measured about 770 B with a
+/// fresh context per call). Wall clock; on the shared VM prefer the thread-CPU run (<see cref="AeadCpuRun"/>).
 /// </summary>
 [MemoryDiagnoser]
 public class AeadBenchmarks
@@ -18,6 +19,7 @@ public class AeadBenchmarks
     private byte[] _buffer = [];
     private byte[] _sealed = [];
     private ChaCha20Poly1305 _bcl = null!;
+    private EvpChaChaPoly? _evp;
 
     [Params(64, 128, 256, 512, 768, 1024, 1280, 1420)]
     public int Size { get; set; }
@@ -27,13 +29,18 @@ public class AeadBenchmarks
     {
         RandomNumberGenerator.Fill(_key);
         _bcl = new ChaCha20Poly1305(_key);
+        _evp = EvpChaChaPoly.IsAvailable ? new EvpChaChaPoly(_key) : null;
         _buffer = GC.AllocateArray<byte>(Size + 16, pinned: true);
         _sealed = new byte[Size + 16];
         ChaChaPoly.Seal(_key, 9, _buffer.AsSpan(0, Size), default, _sealed);
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _bcl.Dispose();
+    public void Cleanup()
+    {
+        _bcl.Dispose();
+        _evp?.Dispose();
+    }
 
     [Benchmark]
     public void SealSodium() => ChaChaPoly.Seal(_key, 9, _buffer.AsSpan(0, Size), default, _buffer);
@@ -44,6 +51,13 @@ public class AeadBenchmarks
         Span<byte> b = _buffer;
         ChaChaPoly.WriteCounterNonce(9, _nonce);
         _bcl.Encrypt(_nonce, b[..Size], b[..Size], b.Slice(Size, 16));
+    }
+
+    [Benchmark]
+    public void SealEvp()
+    {
+        ChaChaPoly.WriteCounterNonce(9, _nonce);
+        _evp?.Seal(_nonce, _buffer.AsSpan(0, Size), default, _buffer);
     }
 
     [Benchmark]
@@ -60,5 +74,13 @@ public class AeadBenchmarks
         Span<byte> b = _buffer;
         ChaChaPoly.WriteCounterNonce(9, _nonce);
         _bcl.Decrypt(_nonce, b[..Size], b.Slice(Size, 16), b[..Size]);
+    }
+
+    [Benchmark]
+    public bool OpenEvp()
+    {
+        _sealed.CopyTo(_buffer, 0);
+        ChaChaPoly.WriteCounterNonce(9, _nonce);
+        return _evp is not null && _evp.Open(_nonce, _buffer, default, _buffer.AsSpan(0, Size));
     }
 }

@@ -215,7 +215,7 @@ public sealed class NodeDataPathTests
         Assert.True(o.Hub.DataPath.Counters.KeepalivesSent >= before + 2, $"hub keepalives: {o.Hub.DataPath.Counters.KeepalivesSent - before}");
     }
 
-    /// <summary>Both AEAD backends (ChaChaPolyKey: libsodium below FrameworkMinimumLength, OpenSSL from it).</summary>
+    /// <summary>Both AEAD backends (ChaChaPolyKey: libsodium below DefaultLargeMinimumLength, OpenSSL from it).</summary>
     [Theory]
     [InlineData(32)]
     [InlineData(1200)]
@@ -224,7 +224,7 @@ public sealed class NodeDataPathTests
         var o = FakeOverlay.HubAndSpokes(2);
         o.Start();
         byte[] packet = IpPackets.Udp4("198.19.0.2", "198.19.0.3", new byte[payload]);
-        Assert.Equal(payload > 1000, packet.Length >= Overlay.Protocol.Crypto.ChaChaPolyKey.FrameworkMinimumLength);
+        Assert.Equal(payload > 1000, packet.Length >= Overlay.Protocol.Crypto.ChaChaPolyKey.DefaultLargeMinimumLength);
         void Round()
         {
             for (int i = 0; i < 16; i++) o.Spoke(1).Tun.Inject(packet);

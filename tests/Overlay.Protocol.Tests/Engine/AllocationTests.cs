@@ -7,7 +7,7 @@ public class AllocationTests
 {
     /// <summary>
     /// STYLE.md "Hot path": sealing and opening transport packets allocates nothing once warm. The sizes
-    /// (24..1,323 bytes) span both AEAD backends (ChaChaPolyKey.FrameworkMinimumLength).
+    /// (24..1,323 bytes) span libsodium and OpenSSL (ChaChaPolyKey.DirectMinimumLength, or FrameworkMinimumLength without the direct binding).
     /// </summary>
     [Fact]
     public void TransportPackets_AfterWarmUp_AllocateZeroBytes()
@@ -37,6 +37,7 @@ public class AllocationTests
 
         Assert.Equal(10_000 * windows, net.DataAtA + net.DataAtB - before);
         Assert.Equal(0, allocated);
+        Assert.InRange(Overlay.Protocol.Crypto.ChaChaPolyKey.DirectMinimumLength, 24, 1323);
         Assert.InRange(Overlay.Protocol.Crypto.ChaChaPolyKey.FrameworkMinimumLength, 24, 1323);
     }
 }

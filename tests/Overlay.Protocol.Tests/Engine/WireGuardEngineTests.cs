@@ -364,7 +364,7 @@ public class WireGuardEngineTests
         Assert.Null(net.PeerAtB.Keypairs.Current);
         Assert.True(oldA.IsZeroed);
         Assert.True(oldA.ReceiveKey.IndexOfAnyExcept((byte)0) < 0);
-        Assert.False(oldA.Receive.UsesFramework);   // the framework instance (a native copy of the key) is released too
+        Assert.False(oldA.Receive.UsesOpenSsl);   // the OpenSSL instance (a native copy of the key) is released too
         var stale = new byte[64];
         MessageLayout.WriteTransportHeader(stale, oldA.LocalIndex, 5);
         Assert.Equal(DropReason.UnknownReceiverIndex, net.Inject(true, stale, TwoEngineNetwork.EndpointB).Reason);
