@@ -21,6 +21,47 @@ public class ChaChaPolyKeyTests
 
     private static bool DirectHere => ChaChaPolyKey.DirectAvailable;
 
+    /// <summary>Opens a forged 1,420-byte message 100 times; returns how many opened and how many exceptions <paramref name="counts"/> matched meanwhile.</summary>
+    private static (int Accepted, int Exceptions) OpenHundredForgeries(ChaChaPolyKey key, byte[] forged, Func<Exception, bool> counts)
+    {
+        int exceptions = 0;
+        void Count(object? sender, FirstChanceExceptionEventArgs e)
+        {
+            if (counts(e.Exception)) Interlocked.Increment(ref exceptions);
+        }
+
+        var scratch = new byte[1436];
+        int accepted = 0;
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        try
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                forged.CopyTo(scratch, 0);
+                if (key.Open(9, scratch, scratch.AsSpan(0, 1420))) accepted++;
+            }
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+        return (accepted, exceptions);
+    }
+
+    /// <summary>
+    /// Where libcrypto.so.3 loads (Linux with OpenSSL 3, as on CI), the direct backend must be the default: a binding
+    /// or self-test that broke would otherwise fall back silently and every Direct test below would return early.
+    /// </summary>
+    [Fact]
+    public void DirectAvailable_WhereLibcrypto3Loads_True()
+    {
+        if (!OperatingSystem.IsLinux() || !System.Runtime.InteropServices.NativeLibrary.TryLoad("libcrypto.so.3", out IntPtr lib)) return;
+        System.Runtime.InteropServices.NativeLibrary.Free(lib);
+
+        Assert.True(ChaChaPolyKey.DirectAvailable);
+        Assert.Equal(ChaChaPolyKey.LargeBackend.Direct, ChaChaPolyKey.DefaultLargeBackend);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(48)]
@@ -96,24 +137,7 @@ public class ChaChaPolyKeyTests
         key.Seal(9, plain, good);
         var forged = (byte[])good.Clone();
         forged[1430] ^= 1;
-        int exceptions = 0;
-        void Count(object? sender, FirstChanceExceptionEventArgs e) => Interlocked.Increment(ref exceptions);
-
-        var scratch = new byte[1436];
-        int accepted = 0;
-        AppDomain.CurrentDomain.FirstChanceException += Count;
-        try
-        {
-            for (int i = 0; i < 100; i++)
-            {
-                forged.CopyTo(scratch, 0);
-                if (key.Open(9, scratch, scratch.AsSpan(0, 1420))) accepted++;
-            }
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.FirstChanceException -= Count;
-        }
+        (int accepted, int exceptions) = OpenHundredForgeries(key, forged, _ => true);
 
         Assert.Equal(0, accepted);
         Assert.Equal(0, exceptions);
@@ -172,27 +196,7 @@ public class ChaChaPolyKeyTests
         key.Seal(9, plain, good);
         var forged = (byte[])good.Clone();
         forged[100] ^= 1;
-        int exceptions = 0;
-        void Count(object? sender, FirstChanceExceptionEventArgs e)
-        {
-            if (e.Exception is AuthenticationTagMismatchException) Interlocked.Increment(ref exceptions);
-        }
-
-        AppDomain.CurrentDomain.FirstChanceException += Count;
-        var scratch = new byte[1436];
-        int accepted = 0;
-        try
-        {
-            for (int i = 0; i < 100; i++)
-            {
-                forged.CopyTo(scratch, 0);
-                if (key.Open(9, scratch, scratch.AsSpan(0, 1420))) accepted++;
-            }
-        }
-        finally
-        {
-            AppDomain.CurrentDomain.FirstChanceException -= Count;
-        }
+        (int accepted, int exceptions) = OpenHundredForgeries(key, forged, e => e is AuthenticationTagMismatchException);
 
         Assert.Equal(0, accepted);
         Assert.True(exceptions <= 1, $"{exceptions} tag exceptions for 100 forgeries");
